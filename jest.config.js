@@ -1,0 +1,22 @@
+// Every test in the workspace, in two groups: `unit` (*.spec.ts beside the code, no I/O) and
+// `integration` (services/*/test and libs/*/test, against the real Postgres, Redis and NATS).
+const preset = require('./jest.preset.js');
+
+module.exports = {
+  projects: [
+    {
+      ...preset,
+      displayName: 'unit',
+      rootDir: __dirname,
+      testMatch: ['<rootDir>/{libs,services,tools}/**/*.spec.ts'],
+    },
+    {
+      ...preset,
+      displayName: 'integration',
+      rootDir: __dirname,
+      testMatch: ['<rootDir>/{libs,services}/*/test/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],
+      globalSetup: '<rootDir>/libs/testing/src/global-setup.ts',
+      testTimeout: 60000,
+    },
+  ],
+};

@@ -1,0 +1,32 @@
+// Shared jest settings: TypeScript through SWC (no type-check here: `npm run typecheck` does
+// that once for the whole tree). SWC rewrites the @gatewayz/* aliases from tsconfig.base.json at
+// transform time, so they resolve everywhere, global setup included.
+const path = require('node:path');
+const { compilerOptions } = require('./tsconfig.base.json');
+
+const root = __dirname;
+
+module.exports = {
+  testEnvironment: 'node',
+  transform: {
+    '^.+\\.ts$': [
+      '@swc/jest',
+      {
+        jsc: {
+          parser: { syntax: 'typescript' },
+          target: 'es2022',
+          baseUrl: root,
+          paths: compilerOptions.paths,
+        },
+        module: { type: 'commonjs' },
+        sourceMaps: 'inline',
+      },
+    ],
+  },
+  moduleFileExtensions: ['ts', 'js', 'json', 'node'],
+  moduleNameMapper: {
+    // Prisma's generated client imports its siblings with a .js suffix.
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+  },
+  clearMocks: true,
+};

@@ -1,0 +1,2 @@
+export * from './bus';
+export type { JsMsg, PubAck } from '@nats-io/jetstream';

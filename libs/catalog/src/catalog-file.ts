@@ -1,0 +1,145 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { dollarsToMicros } from './money';
+
+const dollars = z.string().regex(/^\d{1,12}(\.\d{1,6})?$/, 'must be a decimal dollar amount like "2.50"');
+
+const offerSchema = z.object({
+  provider: z.string().min(1),
+  native_id: z.string().min(1),
+  prompt: dollars,
+  completion: dollars,
+  cache_read: dollars.optional(),
+  cache_write: dollars.optional(),
+  per_request: dollars.optional(),
+  per_image: dollars.optional(),
+});
+
+const fileSchema = z.object({
+  providers: z.array(
+    z.object({
+      slug: z.string().regex(/^[a-z0-9][a-z0-9-]*$/),
+      name: z.string().min(1),
+      adapter: z.enum(['openai-compatible', 'anthropic', 'sim']),
+      base_url: z.string().min(1),
+      priority: z.number().int(),
+      site_url: z.string().optional(),
+    }),
+  ),
+  models: z.array(
+    z.object({
+      id: z.string().regex(/^[a-z0-9][a-z0-9._-]*\/[A-Za-z0-9][A-Za-z0-9._:-]*$/, 'must be "<owner>/<model>"'),
+      name: z.string().min(1),
+      owned_by: z.string().min(1),
+      context_length: z.number().int().positive(),
+      max_output_tokens: z.number().int().positive(),
+      simulated: z.boolean().optional(),
+      /** Explicitly free: the only way a model may have zero prices. */
+      free: z.boolean().optional(),
+      offers: z.array(offerSchema).min(1),
+    }),
+  ),
+  aliases: z.record(z.string(), z.string()),
+});
+
+export interface CatalogPrice {
+  promptPerMtok: bigint;
+  completionPerMtok: bigint;
+  cacheReadPerMtok: bigint | null;
+  cacheWritePerMtok: bigint | null;
+  perRequest: bigint | null;
+  perImage: bigint | null;
+}
+
+export interface CatalogData {
+  providers: { slug: string; name: string; adapter: string; baseUrl: string; priority: number; siteUrl: string | null }[];
+  models: {
+    id: string;
+    name: string;
+    ownedBy: string;
+    contextLength: number;
+    maxOutputTokens: number;
+    simulated: boolean;
+    offers: ({ provider: string; nativeId: string } & CatalogPrice)[];
+  }[];
+  aliases: Record<string, string>;
+}
+
+/**
+ * Parses and checks the catalog data file: unknown providers, duplicate ids, aliases that point
+ * nowhere or to themselves, and unpriced models (only an explicitly `free` model may cost 0)
+ * are errors, so a bad price never reaches a user.
+ */
+export function parseCatalog(json: unknown): CatalogData {
+  const data = fileSchema.parse(json);
+  const problems: string[] = [];
+  const slugs = new Set(data.providers.map((p) => p.slug));
+  if (slugs.size !== data.providers.length) problems.push('duplicate provider slug');
+  const ids = new Set<string>();
+  for (const model of data.models) {
+    if (ids.has(model.id)) problems.push(`duplicate model id ${model.id}`);
+    ids.add(model.id);
+    for (const offer of model.offers) {
+      if (!slugs.has(offer.provider)) problems.push(`${model.id}: unknown provider ${offer.provider}`);
+      if (!model.free && (dollarsToMicros(offer.prompt) === 0n || dollarsToMicros(offer.completion) === 0n)) {
+        problems.push(`${model.id} via ${offer.provider}: zero price on a model not marked free`);
+      }
+    }
+  }
+  for (const [alias, target] of Object.entries(data.aliases)) {
+    if (alias === target) problems.push(`alias ${alias} maps to itself`);
+    if (!ids.has(target)) problems.push(`alias ${alias} → ${target}: no such model`);
+    if (ids.has(alias)) problems.push(`alias ${alias} shadows a model id`);
+  }
+  if (problems.length > 0) throw new Error(`catalog data is invalid:\n  ${problems.join('\n  ')}`);
+
+  const opt = (v: string | undefined) => (v === undefined ? null : dollarsToMicros(v));
+  return {
+    providers: data.providers.map((p) => ({
+      slug: p.slug,
+      name: p.name,
+      adapter: p.adapter,
+      baseUrl: p.base_url,
+      priority: p.priority,
+      siteUrl: p.site_url ?? null,
+    })),
+    models: data.models.map((m) => ({
+      id: m.id,
+      name: m.name,
+      ownedBy: m.owned_by,
+      contextLength: m.context_length,
+      maxOutputTokens: m.max_output_tokens,
+      simulated: m.simulated ?? false,
+      offers: m.offers.map((o) => ({
+        provider: o.provider,
+        nativeId: o.native_id,
+        promptPerMtok: dollarsToMicros(o.prompt),
+        completionPerMtok: dollarsToMicros(o.completion),
+        cacheReadPerMtok: opt(o.cache_read),
+        cacheWritePerMtok: opt(o.cache_write),
+        perRequest: opt(o.per_request),
+        perImage: opt(o.per_image),
+      })),
+    })),
+    aliases: Object.fromEntries(Object.entries(data.aliases).map(([k, v]) => [k.toLowerCase(), v])),
+  };
+}
+
+export function loadCatalogFile(file = findCatalogFile()): CatalogData {
+  return parseCatalog(JSON.parse(readFileSync(file, 'utf8')));
+}
+
+/** The data file beside the source, or found from a bundle under dist/ (or $CATALOG_FILE). */
+export function findCatalogFile(): string {
+  if (process.env.CATALOG_FILE) return process.env.CATALOG_FILE;
+  let dir = __dirname;
+  for (;;) {
+    for (const candidate of [path.join(dir, 'libs/catalog/data/catalog.json'), path.join(dir, 'data/catalog.json')]) {
+      if (existsSync(candidate)) return candidate;
+    }
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error('cannot find libs/catalog/data/catalog.json; set CATALOG_FILE');
+    dir = parent;
+  }
+}

@@ -1,0 +1,3 @@
+export * from './gateway-error';
+export * from './factories';
+export * from './wire-format';

@@ -1,0 +1,10 @@
+export * from './contract';
+export * from './http-chat';
+export * from './provider-config';
+export * from './registry';
+export * from './sse/sse-parser';
+export * from './transport/http';
+export * from './transport/retry-after';
+export { openAICompatibleTranslator, OPENAI_COMPATIBLE, normalizeOpenAIUsage } from './openai-compatible';
+export { anthropicTranslator, normalizeAnthropicUsage, ANTHROPIC_DROPPED } from './anthropic';
+export { simAdapter } from './sim';

@@ -1,0 +1,1 @@
+export { simAdapter, type SimOptions } from './sim';

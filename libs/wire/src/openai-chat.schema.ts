@@ -1,0 +1,149 @@
+import { z } from 'zod';
+
+/**
+ * POST /v1/chat/completions request, as OpenAI documents it (API reference: "Create chat
+ * completion"). Validated once at the edge; everything behind the edge trusts its shape.
+ * Unknown top-level parameters are kept (providers' extensions) and handled per provider.
+ */
+const text = z.string();
+
+const imageUrlPart = z.object({
+  type: z.literal('image_url'),
+  image_url: z.object({
+    url: z.string().min(1, 'must not be empty'),
+    detail: z.enum(['auto', 'low', 'high']).optional(),
+  }),
+});
+
+const textPart = z.object({ type: z.literal('text'), text });
+
+const inputAudioPart = z.object({
+  type: z.literal('input_audio'),
+  input_audio: z.object({ data: z.string(), format: z.enum(['wav', 'mp3']) }),
+});
+
+const filePart = z.object({
+  type: z.literal('file'),
+  file: z.object({ file_data: z.string().optional(), file_id: z.string().optional(), filename: z.string().optional() }),
+});
+
+export const contentPartSchema = z.discriminatedUnion('type', [textPart, imageUrlPart, inputAudioPart, filePart]);
+
+const toolCallSchema = z.object({
+  id: z.string(),
+  type: z.literal('function'),
+  function: z.object({ name: z.string(), arguments: z.string() }),
+});
+
+const systemMessage = z.object({
+  role: z.enum(['system', 'developer']),
+  content: z.union([text, z.array(textPart).min(1)]),
+  name: z.string().optional(),
+});
+
+const userMessage = z.object({
+  role: z.literal('user'),
+  content: z.union([text, z.array(contentPartSchema).min(1, 'must contain at least one part')]),
+  name: z.string().optional(),
+});
+
+const assistantMessage = z.object({
+  role: z.literal('assistant'),
+  content: z.union([text, z.array(z.union([textPart, z.object({ type: z.literal('refusal'), refusal: text })])), z.null()]).optional(),
+  name: z.string().optional(),
+  tool_calls: z.array(toolCallSchema).optional(),
+  refusal: z.string().nullable().optional(),
+  reasoning_content: z.string().nullable().optional(),
+});
+
+const toolMessage = z.object({
+  role: z.literal('tool'),
+  content: z.union([text, z.array(textPart)]),
+  tool_call_id: z.string().min(1),
+});
+
+const functionMessage = z.object({
+  role: z.literal('function'),
+  content: z.string().nullable(),
+  name: z.string(),
+});
+
+export const chatMessageSchema = z.discriminatedUnion('role', [
+  systemMessage,
+  userMessage,
+  assistantMessage,
+  toolMessage,
+  functionMessage,
+]);
+
+const functionDefinition = z.object({
+  name: z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[A-Za-z0-9_-]+$/, 'must contain only letters, digits, underscores and dashes'),
+  description: z.string().optional(),
+  parameters: z.record(z.string(), z.unknown()).optional(),
+  strict: z.boolean().nullable().optional(),
+});
+
+export const toolSchema = z.object({ type: z.literal('function'), function: functionDefinition });
+
+export const toolChoiceSchema = z.union([
+  z.enum(['none', 'auto', 'required']),
+  z.object({ type: z.literal('function'), function: z.object({ name: z.string().min(1) }) }),
+]);
+
+export const responseFormatSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('text') }),
+  z.object({ type: z.literal('json_object') }),
+  z.object({
+    type: z.literal('json_schema'),
+    json_schema: z.object({
+      name: z
+        .string()
+        .min(1)
+        .max(64)
+        .regex(/^[A-Za-z0-9_-]+$/, 'must contain only letters, digits, underscores and dashes'),
+      description: z.string().optional(),
+      schema: z.record(z.string(), z.unknown()).optional(),
+      strict: z.boolean().nullable().optional(),
+    }),
+  }),
+]);
+
+const positiveInt = z.number().int('must be an integer').min(1, 'must be at least 1');
+
+export const chatCompletionRequestSchema = z.looseObject({
+  model: z.string('is required').trim().min(1, 'must not be empty').max(256),
+  messages: z.array(chatMessageSchema, 'is required').min(1, 'must contain at least one message'),
+  stream: z.boolean().nullable().optional(),
+  stream_options: z.object({ include_usage: z.boolean().optional() }).nullable().optional(),
+  max_tokens: positiveInt.nullable().optional(),
+  max_completion_tokens: positiveInt.nullable().optional(),
+  temperature: z.number().min(0).max(2).nullable().optional(),
+  top_p: z.number().min(0).max(1).nullable().optional(),
+  n: z.number().int().min(1).max(128).nullable().optional(),
+  stop: z.union([z.string(), z.array(z.string()).max(4, 'accepts at most 4 sequences')]).nullable().optional(),
+  presence_penalty: z.number().min(-2).max(2).nullable().optional(),
+  frequency_penalty: z.number().min(-2).max(2).nullable().optional(),
+  logit_bias: z.record(z.string(), z.number().min(-100).max(100)).nullable().optional(),
+  logprobs: z.boolean().nullable().optional(),
+  top_logprobs: z.number().int().min(0).max(20).nullable().optional(),
+  seed: z.number().int().nullable().optional(),
+  user: z.string().max(256).optional(),
+  tools: z.array(toolSchema).max(128).optional(),
+  tool_choice: toolChoiceSchema.optional(),
+  parallel_tool_calls: z.boolean().optional(),
+  response_format: responseFormatSchema.optional(),
+  reasoning_effort: z.enum(['minimal', 'low', 'medium', 'high']).nullable().optional(),
+  metadata: z.record(z.string(), z.string()).optional(),
+  store: z.boolean().nullable().optional(),
+  service_tier: z.string().nullable().optional(),
+});
+
+export type ChatCompletionRequest = z.infer<typeof chatCompletionRequestSchema>;
+export type ChatMessage = z.infer<typeof chatMessageSchema>;
+export type ContentPart = z.infer<typeof contentPartSchema>;
+export type Tool = z.infer<typeof toolSchema>;
+export type ToolChoice = z.infer<typeof toolChoiceSchema>;

@@ -1,0 +1,210 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { MessageInitShape } from '@bufbuild/protobuf';
+import type { Bus } from '@gatewayz/bus';
+import { GatewayError, ProviderError, errors, isGatewayError } from '@gatewayz/errors';
+import type { Logger } from '@gatewayz/logger';
+import type { upstreamMetrics } from '@gatewayz/metrics';
+import type { AttemptSchema, ChatRequest, ChatResponseSchema, ProviderService, Route } from '@gatewayz/proto';
+import { transportError, type AdapterEvent, type NormalizedChunk, type NormalizedUsage, type ProviderAdapter, type ProviderDirectory } from '@gatewayz/providers';
+import type { CallContext, ServiceImpl } from '@gatewayz/rpc';
+import type { ChatCompletionRequest } from '@gatewayz/wire';
+import { backoffMs, fitsDeadline, verdictFor } from './failover-policy';
+
+type ChatResponseInit = MessageInitShape<typeof ChatResponseSchema>;
+type AttemptInit = MessageInitShape<typeof AttemptSchema>;
+
+export interface ChatServiceDeps {
+  adapters: Map<string, ProviderAdapter>;
+  directory: ProviderDirectory;
+  logger: Logger;
+  metrics: ReturnType<typeof upstreamMetrics>;
+  bus: () => Bus | undefined;
+  rateLimitRetries: number;
+}
+
+function asProviderError(err: unknown, provider: string, signal: AbortSignal): ProviderError {
+  if (err instanceof ProviderError) return err;
+  if (isGatewayError(err)) {
+    return new ProviderError({ provider, upstreamStatus: 0, code: err.code, message: err.message, status: err.status, param: err.param });
+  }
+  return transportError(provider, err, signal);
+}
+
+/** Output size, for estimating usage when a provider reports none. */
+function outputChars(chunk: NormalizedChunk): number {
+  let n = 0;
+  for (const c of chunk.choices ?? []) {
+    n += (c.content?.length ?? 0) + (c.reasoning?.length ?? 0) + (c.refusal?.length ?? 0);
+    for (const t of c.toolCalls ?? []) n += (t.name?.length ?? 0) + (t.arguments?.length ?? 0);
+  }
+  return n;
+}
+
+function estimateUsage(request: ChatCompletionRequest, outChars: number): NormalizedUsage {
+  // Fallback of 1 token per 4 characters; providers' own counts are always preferred.
+  let inChars = 0;
+  for (const m of request.messages) inChars += JSON.stringify((m as { content?: unknown }).content ?? '').length;
+  return {
+    inputTokens: Math.ceil(inChars / 4),
+    cacheReadTokens: 0,
+    cacheWriteTokens: 0,
+    outputTokens: Math.ceil(outChars / 4),
+    reasoningTokens: 0,
+    estimated: true,
+  };
+}
+
+/** The error a client gets when no provider in the chain could serve the request. */
+export function exhaustedError(model: string, attempts: AttemptInit[], last: ProviderError | undefined): GatewayError {
+  if (!last) return errors.noProviderAvailable(model);
+  if (last.upstreamStatus === 429 || last.status === 429) {
+    const seconds = Math.max(1, Math.ceil((last.retryAfterMs ?? 1000) / 1000));
+    return new GatewayError({
+      code: 'upstream_rate_limited',
+      status: 429,
+      message: `Every provider serving '${model}' is rate limiting right now; retry after ${seconds}s.`,
+      headers: { 'retry-after': String(seconds) },
+    });
+  }
+  const prefix = attempts.length > 1 ? `All ${attempts.length} provider attempts for '${model}' failed; the last: ` : '';
+  return new GatewayError({ code: last.code, status: last.status === 504 ? 504 : 502, message: `${prefix}${last.message}` });
+}
+
+export function chatServiceImpl(deps: ChatServiceDeps): ServiceImpl<typeof ProviderService> {
+  const { adapters, directory, logger, metrics } = deps;
+
+  const observe = (route: Route, model: string, attempt: AttemptInit, ttftMs: number | undefined) => {
+    metrics.attempts.inc({ provider: route.provider, result: attempt.errorCode ? 'error' : 'ok', status: String(attempt.status ?? 0) });
+    deps.bus()?.publishCore('health.observation', {
+      provider: route.provider,
+      model,
+      native_model: route.nativeModel,
+      status: attempt.status,
+      error_code: attempt.errorCode || null,
+      duration_ms: attempt.durationMs,
+      ttft_ms: ttftMs ?? null,
+      at: Date.now(),
+    });
+  };
+
+  return {
+    async *chat(req: ChatRequest, ctx: CallContext): AsyncIterable<ChatResponseInit> {
+      const started = performance.now();
+      let request: ChatCompletionRequest;
+      try {
+        request = JSON.parse(Buffer.from(req.body).toString('utf8')) as ChatCompletionRequest;
+      } catch {
+        throw errors.invalidRequest('The request body could not be decoded.');
+      }
+      const attempts: AttemptInit[] = [];
+      let last: ProviderError | undefined;
+
+      for (const route of req.chain) {
+        const adapter = adapters.get(route.adapter);
+        if (!adapter || !directory.isEnabled(route.provider)) continue;
+        for (let retry = 0; ; retry++) {
+          const attemptStart = performance.now();
+          const iterator = adapter
+            .chat({
+              target: { provider: route.provider, adapter: route.adapter, nativeModel: route.nativeModel, baseUrl: route.baseUrl },
+              credentials: directory.credentials(route.provider, route.baseUrl),
+              request,
+              stream: req.stream,
+              requestId: ctx.requestId,
+              signal: ctx.signal,
+              maxOutputTokens: req.maxOutputTokens,
+            })
+            [Symbol.asyncIterator]();
+          let first: IteratorResult<AdapterEvent>;
+          try {
+            first = await iterator.next();
+            if (first.done || first.value.type === 'end') {
+              // An answer with nothing in it is a failure (never charged), and nothing has
+              // reached the client yet, so the next provider may still serve it.
+              await iterator.return?.();
+              throw new ProviderError({
+                provider: route.provider,
+                upstreamStatus: 200,
+                code: 'upstream_empty_response',
+                message: `Provider ${route.provider} returned an empty response.`,
+                status: 502,
+              });
+            }
+          } catch (err) {
+            const perr = asProviderError(err, route.provider, ctx.signal);
+            const attempt = { provider: route.provider, status: perr.upstreamStatus, errorCode: perr.code, durationMs: Math.round(performance.now() - attemptStart) };
+            attempts.push(attempt);
+            if (perr.status !== 499) observe(route, req.model, attempt, undefined);
+            const verdict = verdictFor(perr);
+            if (verdict === 'return_to_client') throw perr;
+            last = perr;
+            if (verdict === 'retry_same_provider' && retry < deps.rateLimitRetries) {
+              const delay = backoffMs(retry, perr.retryAfterMs);
+              if (fitsDeadline(delay, ctx.deadline)) {
+                await sleep(delay, undefined, { signal: ctx.signal }).catch(() => undefined);
+                if (ctx.signal.aborted) throw perr;
+                continue;
+              }
+            }
+            metrics.failovers.inc({ from_provider: route.provider, reason: String(perr.upstreamStatus || perr.code) });
+            logger.warn('provider attempt failed; trying the next', { provider: route.provider, status: perr.upstreamStatus, code: perr.code });
+            break;
+          }
+
+          // Committed: this provider answers. From here on there is no silent switch.
+          const ttftMs = Math.round(performance.now() - started);
+          metrics.duration.observe({ provider: route.provider }, (performance.now() - attemptStart) / 1000);
+          let outChars = 0;
+          let usage: NormalizedUsage | undefined;
+          let meta: { id?: string; systemFingerprint?: string } = {};
+          let streamError: ProviderError | undefined;
+          try {
+            for (let r: IteratorResult<AdapterEvent> = first; !r.done; r = await iterator.next()) {
+              const event = r.value;
+              if (event.type === 'chunk') {
+                outChars += outputChars(event.chunk);
+                yield { event: { case: 'chunk', value: event.chunk } };
+              } else {
+                usage = event.usage;
+                meta = event.meta;
+              }
+            }
+          } catch (err) {
+            streamError = asProviderError(err, route.provider, ctx.signal);
+            if (streamError.status === 499) throw streamError;
+          } finally {
+            await iterator.return?.();
+          }
+          const attempt = {
+            provider: route.provider,
+            status: streamError ? streamError.upstreamStatus : 200,
+            errorCode: streamError?.code ?? '',
+            durationMs: Math.round(performance.now() - attemptStart),
+          };
+          attempts.push(attempt);
+          observe(route, req.model, attempt, ttftMs);
+          if (streamError) logger.warn('stream failed after its first chunk', { provider: route.provider, code: streamError.code });
+          yield {
+            event: {
+              case: 'outcome',
+              value: {
+                provider: route.provider,
+                nativeModel: route.nativeModel,
+                usage: usage ?? estimateUsage(request, outChars),
+                upstreamId: meta.id ?? '',
+                systemFingerprint: meta.systemFingerprint ?? '',
+                attempts,
+                ttftMs,
+                error: streamError
+                  ? { code: streamError.code, message: streamError.message, httpStatus: streamError.status, type: streamError.type, param: streamError.param ?? '' }
+                  : undefined,
+              },
+            },
+          };
+          return;
+        }
+      }
+      throw exhaustedError(req.model, attempts, last);
+    },
+  };
+}

@@ -1,0 +1,46 @@
+import type { ProviderError } from '@gatewayz/errors';
+
+/**
+ * What to do after an attempt failed before its first byte. Small named predicates and
+ * constants, no I/O (spec AC-2.4; docs/failover.md):
+ *  - the user's own error (400, 413, 422, or a parameter this provider cannot honour) goes back
+ *    as is: another provider would refuse it too;
+ *  - 429: retry the same provider with full-jitter exponential backoff, honouring Retry-After,
+ *    then move on;
+ *  - anything else (401/402/403/404/408/5xx, connection errors, timeouts): next provider.
+ */
+export type Verdict = 'return_to_client' | 'retry_same_provider' | 'next_provider';
+
+export const BACKOFF_BASE_MS = 250;
+export const BACKOFF_CAP_MS = 8_000;
+/** Never start a retry that cannot finish before the deadline with this margin. */
+export const DEADLINE_MARGIN_MS = 250;
+
+export function isUserError(err: ProviderError): boolean {
+  return err.status === 400 || err.status === 413 || err.status === 422;
+}
+
+export function isCancellation(err: ProviderError): boolean {
+  return err.status === 499;
+}
+
+export function isRateLimited(err: ProviderError): boolean {
+  return err.upstreamStatus === 429 || err.status === 429;
+}
+
+export function verdictFor(err: ProviderError): Verdict {
+  if (isUserError(err) || isCancellation(err)) return 'return_to_client';
+  if (isRateLimited(err)) return 'retry_same_provider';
+  return 'next_provider';
+}
+
+/** Delay before retry number `attempt` (0-based): Retry-After when given, else full jitter. */
+export function backoffMs(attempt: number, retryAfterMs: number | undefined, random: () => number = Math.random): number {
+  if (retryAfterMs !== undefined) return Math.min(retryAfterMs, BACKOFF_CAP_MS * 4);
+  const ceiling = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** attempt);
+  return Math.floor(random() * ceiling);
+}
+
+export function fitsDeadline(delayMs: number, deadline: number, now: number = Date.now()): boolean {
+  return now + delayMs + DEADLINE_MARGIN_MS < deadline;
+}
