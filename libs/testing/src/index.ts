@@ -1,0 +1,3 @@
+export * from './fake-upstream';
+export * from './fake-openai';
+export * from './fake-anthropic';
