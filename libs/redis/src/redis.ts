@@ -15,6 +15,7 @@ export function createRedis(url: string, options: { name: string; commandTimeout
     maxRetriesPerRequest: 0,
     commandTimeout: options.commandTimeoutMs ?? 250,
     connectTimeout: 2_000,
+    disconnectTimeout: 50,
     retryStrategy: (times) => Math.min(100 * 2 ** Math.min(times, 5), 2_000),
     lazyConnect: false,
   });
@@ -82,7 +83,8 @@ export class TieredCache<V extends NonNullable<unknown>> {
       }
     }
     const value = await load();
-    if (value !== undefined) await this.set(key, value);
+    // Write-back never delays the caller (a slow Redis must not cost a second timeout).
+    if (value !== undefined) void this.set(key, value);
     return value;
   }
 

@@ -174,6 +174,9 @@ export class FakeUpstream {
         res.end();
         return;
       case 'cut':
+        // Let the events already written reach the wire, then drop the connection.
+        await new Promise<void>((resolve) => res.write('', () => resolve()));
+        await sleep(20);
         req.socket.destroy();
         return;
       case 'stall':

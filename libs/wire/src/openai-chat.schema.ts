@@ -112,11 +112,16 @@ export const responseFormatSchema = z.discriminatedUnion('type', [
   }),
 ]);
 
+/** "is required" when absent, "must be <kind>" when present with the wrong type. */
+const required = (kind: string) => ({
+  error: (issue: { input: unknown }) => (issue.input === undefined ? 'is required' : `must be ${kind}`),
+});
+
 const positiveInt = z.number().int('must be an integer').min(1, 'must be at least 1');
 
 export const chatCompletionRequestSchema = z.looseObject({
-  model: z.string('is required').trim().min(1, 'must not be empty').max(256),
-  messages: z.array(chatMessageSchema, 'is required').min(1, 'must contain at least one message'),
+  model: z.string(required('a string')).trim().min(1, 'must not be empty').max(256),
+  messages: z.array(chatMessageSchema, required('an array of messages')).min(1, 'must contain at least one message'),
   stream: z.boolean().nullable().optional(),
   stream_options: z.object({ include_usage: z.boolean().optional() }).nullable().optional(),
   max_tokens: positiveInt.nullable().optional(),

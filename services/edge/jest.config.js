@@ -1,2 +1,0 @@
-const preset = require('../../jest.preset.js');
-module.exports = { ...preset, displayName: 'edge', rootDir: __dirname, testMatch: ['<rootDir>/{src,test}/**/*.{spec,test}.ts'], globalSetup: '<rootDir>/../../libs/testing/src/global-setup.ts', testTimeout: 60000 };
