@@ -12,9 +12,7 @@ import {
 } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchSpanProcessor, TracerProvider, type SpanProcessor } from '@opentelemetry/sdk-trace';
+import type { SpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 
 export { SpanKind, SpanStatusCode, context, trace };
 export type { Context, Span, Tracer };
@@ -42,16 +40,19 @@ export function initTracing(options: TracingOptions): void {
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
   const processors: SpanProcessor[] = [...(options.processors ?? [])];
+  if (!options.otlpEndpoint && processors.length === 0) return;
+  // The SDK and the exporter load only when spans are recorded: they cost memory and start-up.
+  const sdk = require('@opentelemetry/sdk-trace') as typeof import('@opentelemetry/sdk-trace');
+  const { resourceFromAttributes } = require('@opentelemetry/resources') as typeof import('@opentelemetry/resources');
   if (options.otlpEndpoint) {
-    processors.push(new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: options.otlpEndpoint }) }));
+    const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http');
+    processors.push(new sdk.BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: options.otlpEndpoint }) }));
   }
-  if (processors.length > 0) {
-    provider = new TracerProvider({
-      resource: resourceFromAttributes({ 'service.name': options.service }),
-      spanProcessors: processors,
-    });
-    trace.setGlobalTracerProvider(provider);
-  }
+  provider = new sdk.TracerProvider({
+    resource: resourceFromAttributes({ 'service.name': options.service }),
+    spanProcessors: processors,
+  });
+  trace.setGlobalTracerProvider(provider);
 }
 
 export async function shutdownTracing(): Promise<void> {

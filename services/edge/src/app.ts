@@ -10,8 +10,7 @@ import type { EdgeConfig } from './config';
 import { healthHandler, quickHealthHandler, type DependencyCheck } from './health/health.route';
 import { errorHandler, notFoundHandler } from './http/errors';
 import { jsonBody } from './http/json-body';
-import { httpMetricsMiddleware, securityHeaders } from './http/middleware';
-import { requestId } from './http/request-id';
+import { requestBasics } from './http/request-basics';
 import { listModelsHandler, retrieveModelHandler } from './models/models.route';
 
 export interface AppDeps {
@@ -33,9 +32,7 @@ export function createApp(deps: AppDeps): Express {
   app.set('etag', false);
   app.set('query parser', 'simple');
 
-  app.use(requestId());
-  app.use(securityHeaders());
-  app.use(httpMetricsMiddleware(deps.http));
+  app.use(requestBasics(deps.http));
 
   app.get('/health/quick', quickHealthHandler());
   app.get('/health', healthHandler({ version: config.GATEWAYZ_VERSION, checks: deps.checks }));

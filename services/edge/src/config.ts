@@ -17,6 +17,8 @@ export const edgeEnv = {
   /** Deadline of one inference request, retries included. */
   REQUEST_TIMEOUT_MS: env.int(600_000, 1_000),
   RESOLVE_TIMEOUT_MS: env.int(2_000, 50),
+  /** How long a routing.Resolve answer is reused (0: ask routing every time). */
+  RESOLVE_CACHE_TTL_MS: env.int(2_000, 0, 60_000),
   /** Slow-client protection: time to receive headers / the whole request. */
   HEADERS_TIMEOUT_MS: env.int(15_000, 1_000),
   BODY_TIMEOUT_MS: env.int(60_000, 1_000),

@@ -13,6 +13,7 @@ import { ApiKeyAuthenticator } from './auth/api-key-auth';
 import { ApiKeyRepository } from './auth/api-key.repository';
 import type { EdgeConfig } from './config';
 import { USAGE_STREAM, UsagePublisher } from './events/usage-publisher';
+import { ResolveCache } from './routing/resolve-cache';
 
 export interface RunningEdge {
   port: number;
@@ -37,6 +38,12 @@ export async function startEdge(config: EdgeConfig, options: { logger?: Logger }
   const routing = createClient(RoutingService, config.ROUTING_ADDR, { defaultTimeoutMs: config.RESOLVE_TIMEOUT_MS });
   const proxy = createClient(ProviderService, config.PROVIDER_PROXY_ADDR, { defaultTimeoutMs: config.REQUEST_TIMEOUT_MS });
 
+  const resolver = new ResolveCache(routing, {
+    ttlMs: config.RESOLVE_CACHE_TTL_MS,
+    maxEntries: 10_000,
+    timeoutMs: config.RESOLVE_TIMEOUT_MS,
+  });
+
   // NATS may be down at start: usage events queue until it is reachable.
   let bus: Bus | undefined;
   const stopConnecting = new AbortController();
@@ -44,6 +51,7 @@ export async function startEdge(config: EdgeConfig, options: { logger?: Logger }
     .then(async (b) => {
       if (!b) return;
       await b.ensureStream(USAGE_STREAM);
+      b.subscribeCore('catalog.updated', () => resolver.clear());
       bus = b;
     })
     .catch((err: unknown) => logger.error('NATS setup failed', { err }));
@@ -57,12 +65,11 @@ export async function startEdge(config: EdgeConfig, options: { logger?: Logger }
     authenticator,
     routing,
     chat: {
-      routing,
+      resolver,
       proxy,
       usage,
       logger,
       metrics: inferenceMetrics(registry),
-      resolveTimeoutMs: config.RESOLVE_TIMEOUT_MS,
       requestTimeoutMs: config.REQUEST_TIMEOUT_MS,
     },
     checks: {

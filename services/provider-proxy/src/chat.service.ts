@@ -1,6 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { MessageInitShape } from '@bufbuild/protobuf';
-import type { Bus } from '@gatewayz/bus';
 import { GatewayError, ProviderError, errors, isGatewayError } from '@gatewayz/errors';
 import type { Logger } from '@gatewayz/logger';
 import type { upstreamMetrics } from '@gatewayz/metrics';
@@ -9,6 +8,7 @@ import { transportError, type AdapterEvent, type NormalizedChunk, type Normalize
 import type { CallContext, ServiceImpl } from '@gatewayz/rpc';
 import type { ChatCompletionRequest } from '@gatewayz/wire';
 import { backoffMs, fitsDeadline, verdictFor } from './failover-policy';
+import type { HealthObserver } from './health-observer';
 
 type ChatResponseInit = MessageInitShape<typeof ChatResponseSchema>;
 type AttemptInit = MessageInitShape<typeof AttemptSchema>;
@@ -18,7 +18,7 @@ export interface ChatServiceDeps {
   directory: ProviderDirectory;
   logger: Logger;
   metrics: ReturnType<typeof upstreamMetrics>;
-  bus: () => Bus | undefined;
+  health: HealthObserver;
   rateLimitRetries: number;
 }
 
@@ -75,13 +75,13 @@ export function chatServiceImpl(deps: ChatServiceDeps): ServiceImpl<typeof Provi
 
   const observe = (route: Route, model: string, attempt: AttemptInit, ttftMs: number | undefined) => {
     metrics.attempts.inc({ provider: route.provider, result: attempt.errorCode ? 'error' : 'ok', status: String(attempt.status ?? 0) });
-    deps.bus()?.publishCore('health.observation', {
+    deps.health.record({
       provider: route.provider,
       model,
       native_model: route.nativeModel,
-      status: attempt.status,
+      status: attempt.status ?? 0,
       error_code: attempt.errorCode || null,
-      duration_ms: attempt.durationMs,
+      duration_ms: attempt.durationMs ?? 0,
       ttft_ms: ttftMs ?? null,
       at: Date.now(),
     });

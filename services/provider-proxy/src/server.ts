@@ -6,6 +6,7 @@ import { ProviderDirectory, createAdapters } from '@gatewayz/providers';
 import { addService, createServer, listen } from '@gatewayz/rpc';
 import { chatServiceImpl } from './chat.service';
 import type { ProviderProxyConfig } from './config';
+import { HealthObserver } from './health-observer';
 
 export interface RunningProviderProxy {
   port: number;
@@ -42,11 +43,12 @@ export async function startProviderProxy(
     bus = b;
   });
 
+  const health = new HealthObserver(() => bus);
   const server = createServer();
   addService(
     server,
     ProviderService,
-    chatServiceImpl({ adapters, directory, logger, metrics, bus: () => bus, rateLimitRetries: config.RATE_LIMIT_RETRIES }),
+    chatServiceImpl({ adapters, directory, logger, metrics, health, rateLimitRetries: config.RATE_LIMIT_RETRIES }),
     { logger, metrics: rpcMetrics(registry) },
   );
   const grpc = await listen(server, `${config.PROVIDER_PROXY_HOST}:${config.PROVIDER_PROXY_PORT}`);
@@ -62,6 +64,7 @@ export async function startProviderProxy(
     metricsPort: ops.port,
     close: async () => {
       await grpc.close();
+      health.close();
       await ops.close();
       await transport.close();
       stopConnecting.abort();

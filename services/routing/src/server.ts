@@ -4,7 +4,7 @@ import { createPrisma } from '@gatewayz/db';
 import { createLogger, type Logger } from '@gatewayz/logger';
 import { createRegistry, rpcMetrics, startOpsServer } from '@gatewayz/metrics';
 import { RoutingService } from '@gatewayz/proto';
-import { ProviderDirectory } from '@gatewayz/providers';
+import { ProviderDirectory } from '@gatewayz/providers/directory';
 import { addService, createServer, listen } from '@gatewayz/rpc';
 import { CatalogStore } from './catalog-store';
 import type { RoutingConfig } from './config';

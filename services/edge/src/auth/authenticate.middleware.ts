@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
-import { runWithRequestContext } from '@gatewayz/logger';
+import { currentRequestContext } from '@gatewayz/logger';
 import { presentedKey, type ApiKeyAuthenticator, type AuthContext } from './api-key-auth';
 
 declare module 'express-serve-static-core' {
@@ -14,7 +14,12 @@ export function requireApiKey(authenticator: ApiKeyAuthenticator) {
     authenticator.authenticate(presentedKey(req.headers as never)).then(
       (auth) => {
         req.auth = auth;
-        runWithRequestContext({ requestId: req.id, userId: auth.userId, keyId: auth.keyId }, next);
+        const ctx = currentRequestContext();
+        if (ctx) {
+          ctx.userId = auth.userId;
+          ctx.keyId = auth.keyId;
+        }
+        next();
       },
       next,
     );

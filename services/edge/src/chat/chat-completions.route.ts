@@ -11,23 +11,22 @@ import {
   type ChatOutcome,
   type ProviderService,
   type ResolveResponse,
-  type RoutingService,
   type Usage,
 } from '@gatewayz/proto';
 import type { ServiceClient } from '@gatewayz/rpc';
 import { chatCompletionRequestSchema, validationError, type ChatCompletionRequest } from '@gatewayz/wire';
 import type { AuthContext } from '../auth/api-key-auth';
 import type { UsagePublisher } from '../events/usage-publisher';
+import type { ResolveCache } from '../routing/resolve-cache';
 import { CompletionAssembler, completionId, toChunkChoices, toOpenAIUsage } from './openai-format';
 import { SseWriter } from './sse-writer';
 
 export interface ChatDeps {
-  routing: ServiceClient<typeof RoutingService>;
+  resolver: ResolveCache;
   proxy: ServiceClient<typeof ProviderService>;
   usage: UsagePublisher;
   metrics: ReturnType<typeof inferenceMetrics>;
   logger: Logger;
-  resolveTimeoutMs: number;
   requestTimeoutMs: number;
 }
 
@@ -70,7 +69,7 @@ export function chatCompletionsHandler(deps: ChatDeps) {
     if (!parsed.success) throw validationError(parsed.error);
     const body = parsed.data;
     const stream = body.stream === true;
-    const resolved = await deps.routing.resolve({ model: body.model }, { timeoutMs: deps.resolveTimeoutMs, requestId: req.id });
+    const resolved = await deps.resolver.resolve(body.model, req.id);
     checkAgainstModel(body, resolved);
     const model = resolved.model!.id;
 
