@@ -85,14 +85,14 @@ async function main(): Promise<void> {
     await direct({ concurrency: 16, durationMs: 2_000 });
     await gw({ concurrency: 16, durationMs: 3_000 });
 
-    const rows: { c: number; direct: LoadResult; gateway: LoadResult; cpuPerReq: number }[] = [];
+    const rows: { c: number; direct: LoadResult; gateway: LoadResult; cpuPerReq: number; perService: number[] }[] = [];
     for (const c of CONCURRENCY) {
       const d = await direct({ concurrency: c, durationMs: DURATION_MS });
       const before = SERVICES.map((s) => cpuMicros(procs[s]!.pid!));
       const g = await gw({ concurrency: c, durationMs: DURATION_MS });
       const after = SERVICES.map((s) => cpuMicros(procs[s]!.pid!));
-      const cpu = after.reduce((sum, v, i) => sum + v - before[i]!, 0);
-      rows.push({ c, direct: d, gateway: g, cpuPerReq: cpu / Math.max(1, g.requests) });
+      const perService = after.map((v, i) => (v - before[i]!) / Math.max(1, g.requests));
+      rows.push({ c, direct: d, gateway: g, cpuPerReq: perService.reduce((a, b) => a + b, 0), perService });
     }
     const ttfbDirect = await direct({ concurrency: 1, durationMs: DURATION_MS / 2, stream: true, firstByte: true });
     const ttfbGateway = await gw({ concurrency: 1, durationMs: DURATION_MS / 2, stream: true, firstByte: true });
@@ -111,12 +111,18 @@ async function main(): Promise<void> {
       '',
       '## Non-streaming chat completions',
       '',
-      '| concurrency | direct req/s | direct p50 ms | direct p99 ms | gateway req/s | gateway p50 ms | gateway p99 ms | added p50 ms | added p99 ms | gateway CPU µs/req (3 processes) | errors |',
-      '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+      '| concurrency | direct req/s | direct p50 ms | direct p99 ms | gateway req/s | gateway p50 ms | gateway p99 ms | added p50 ms | added p99 ms | errors |',
+      '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
       ...rows.map(
         (r) =>
-          `| ${r.c} | ${fmt(r.direct.rps, 0)} | ${fmt(r.direct.p50)} | ${fmt(r.direct.p99)} | ${fmt(r.gateway.rps, 0)} | ${fmt(r.gateway.p50)} | ${fmt(r.gateway.p99)} | ${fmt(r.gateway.p50 - r.direct.p50)} | ${fmt(r.gateway.p99 - r.direct.p99)} | ${fmt(r.cpuPerReq, 0)} | ${r.gateway.errors + r.direct.errors} |`,
+          `| ${r.c} | ${fmt(r.direct.rps, 0)} | ${fmt(r.direct.p50)} | ${fmt(r.direct.p99)} | ${fmt(r.gateway.rps, 0)} | ${fmt(r.gateway.p50)} | ${fmt(r.gateway.p99)} | ${fmt(r.gateway.p50 - r.direct.p50)} | ${fmt(r.gateway.p99 - r.direct.p99)} | ${r.gateway.errors + r.direct.errors} |`,
       ),
+      '',
+      'CPU time per request (user + system, from /proc), by gateway process:',
+      '',
+      `| concurrency | ${SERVICES.join(' µs | ')} µs | total µs |`,
+      `|---:|${SERVICES.map(() => '---:').join('|')}|---:|`,
+      ...rows.map((r) => `| ${r.c} | ${r.perService.map((v) => fmt(v, 0)).join(' | ')} | ${fmt(r.cpuPerReq, 0)} |`),
       '',
       '## Streaming',
       '',
