@@ -5,7 +5,8 @@ import type { RoutingService } from '@gatewayz/proto';
 import type { ServiceClient } from '@gatewayz/rpc';
 import type { ApiKeyAuthenticator } from './auth/api-key-auth';
 import { requireApiKey } from './auth/authenticate.middleware';
-import { chatCompletionsHandler, type ChatDeps } from './chat/chat-completions.route';
+import { chatCompletionsHandler } from './chat/chat-completions.route';
+import type { InferenceService } from './inference/inference.service';
 import type { EdgeConfig } from './config';
 import { healthHandler, quickHealthHandler, type DependencyCheck } from './health/health.route';
 import { errorHandler, notFoundHandler } from './http/errors';
@@ -20,7 +21,7 @@ export interface AppDeps {
   http: ReturnType<typeof httpMetrics>;
   authenticator: ApiKeyAuthenticator;
   routing: ServiceClient<typeof RoutingService>;
-  chat: ChatDeps;
+  inference: InferenceService;
   checks: Record<string, DependencyCheck>;
 }
 
@@ -45,7 +46,7 @@ export function createApp(deps: AppDeps): Express {
   app.get('/v1/models/{*id}', retrieveModelHandler(deps.routing, config.RESOLVE_TIMEOUT_MS));
 
   const body = jsonBody({ limit: config.MAX_BODY_BYTES, maxDepth: config.MAX_JSON_DEPTH });
-  app.post('/v1/chat/completions', requireApiKey(deps.authenticator), body, chatCompletionsHandler(deps.chat));
+  app.post('/v1/chat/completions', requireApiKey(deps.authenticator), body, chatCompletionsHandler(deps.inference));
 
   app.use(notFoundHandler());
   app.use(errorHandler(deps.logger));

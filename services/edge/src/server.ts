@@ -13,6 +13,7 @@ import { ApiKeyAuthenticator } from './auth/api-key-auth';
 import { ApiKeyRepository } from './auth/api-key.repository';
 import type { EdgeConfig } from './config';
 import { USAGE_STREAM, UsagePublisher } from './events/usage-publisher';
+import { InferenceService } from './inference/inference.service';
 import { ResolveCache } from './routing/resolve-cache';
 
 export interface RunningEdge {
@@ -64,14 +65,13 @@ export async function startEdge(config: EdgeConfig, options: { logger?: Logger }
     http: httpMetrics(registry),
     authenticator,
     routing,
-    chat: {
+    inference: new InferenceService({
       resolver,
       proxy,
       usage,
-      logger,
       metrics: inferenceMetrics(registry),
       requestTimeoutMs: config.REQUEST_TIMEOUT_MS,
-    },
+    }),
     checks: {
       postgres: async () => {
         await prisma.$queryRaw`SELECT 1`;
