@@ -5,7 +5,7 @@
 // not changed (stamps in .gatewayz/).
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -59,12 +59,16 @@ function step(name, inputs, outputExists, action) {
 }
 
 export function ensureDependencies() {
+  const modules = path.join(ROOT, 'node_modules');
+  // A shared (symlinked) node_modules belongs to another checkout: never reinstall through it.
+  if (existsSync(modules) && lstatSync(modules).isSymbolicLink()) return;
   const lock = path.join(ROOT, 'package-lock.json');
-  const installed = path.join(ROOT, 'node_modules', '.package-lock.json');
-  const stale = !existsSync(installed) || (existsSync(lock) && statSync(lock).mtimeMs > statSync(installed).mtimeMs + 1000);
-  if (!stale) return;
+  const stamp = path.join(modules, '.gatewayz-lock-sha256');
+  const want = createHash('sha256').update(readFileSync(lock)).digest('hex');
+  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === want) return;
   process.stdout.write('Installing dependencies (npm ci)...\n');
   run('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error']);
+  writeFileSync(stamp, want);
 }
 
 export function generate() {

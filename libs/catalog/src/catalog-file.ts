@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { dollarsToMicros } from './money';
@@ -126,20 +126,39 @@ export function parseCatalog(json: unknown): CatalogData {
   };
 }
 
-export function loadCatalogFile(file = findCatalogFile()): CatalogData {
-  return parseCatalog(JSON.parse(readFileSync(file, 'utf8')));
+/** Merges several catalog files (providers, models and aliases concatenated). */
+export function mergeCatalogJson(files: unknown[]): unknown {
+  const out = { providers: [] as unknown[], models: [] as unknown[], aliases: {} as Record<string, unknown> };
+  for (const f of files) {
+    const part = f as { providers?: unknown[]; models?: unknown[]; aliases?: Record<string, unknown> };
+    out.providers.push(...(part.providers ?? []));
+    out.models.push(...(part.models ?? []));
+    Object.assign(out.aliases, part.aliases ?? {});
+  }
+  return out;
 }
 
-/** The data file beside the source, or found from a bundle under dist/ (or $CATALOG_FILE). */
-export function findCatalogFile(): string {
-  if (process.env.CATALOG_FILE) return process.env.CATALOG_FILE;
+/**
+ * The catalog: every `*.json` in the data folder (catalog.json first, then by name), merged and
+ * checked as one. Splitting lets each area keep its own file (e.g. media models).
+ */
+export function loadCatalogFile(dir = findCatalogDir()): CatalogData {
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort((a, b) => (a === 'catalog.json' ? -1 : b === 'catalog.json' ? 1 : a.localeCompare(b)));
+  return parseCatalog(mergeCatalogJson(files.map((f) => JSON.parse(readFileSync(path.join(dir, f), 'utf8')))));
+}
+
+/** The data folder beside the source, or found from a bundle under dist/ (or $CATALOG_DIR). */
+export function findCatalogDir(): string {
+  if (process.env.CATALOG_DIR) return process.env.CATALOG_DIR;
   let dir = __dirname;
   for (;;) {
-    for (const candidate of [path.join(dir, 'libs/catalog/data/catalog.json'), path.join(dir, 'data/catalog.json')]) {
-      if (existsSync(candidate)) return candidate;
+    for (const candidate of [path.join(dir, 'libs/catalog/data'), path.join(dir, 'data')]) {
+      if (existsSync(path.join(candidate, 'catalog.json'))) return candidate;
     }
     const parent = path.dirname(dir);
-    if (parent === dir) throw new Error('cannot find libs/catalog/data/catalog.json; set CATALOG_FILE');
+    if (parent === dir) throw new Error('cannot find libs/catalog/data; set CATALOG_DIR');
     dir = parent;
   }
 }
