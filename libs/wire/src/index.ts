@@ -4,3 +4,5 @@ export * from './validation';
 export * from './anthropic.types';
 export * from './openai-media.schema';
 export * from './openai-media.types';
+export * from './anthropic-messages.schema';
+export * from './openai-completions.schema';
