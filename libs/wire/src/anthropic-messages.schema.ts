@@ -42,7 +42,26 @@ const toolResultBlock = z.object({
 const thinkingBlock = z.object({ type: z.literal('thinking'), thinking: z.string(), signature: z.string().optional() });
 const redactedThinkingBlock = z.object({ type: z.literal('redacted_thinking'), data: z.string() });
 
-export const anthropicContentBlockSchema = z.discriminatedUnion('type', [textBlock, imageBlock, toolUseBlock, toolResultBlock, thinkingBlock, redactedThinkingBlock]);
+const documentBlock = z.object({
+  type: z.literal('document'),
+  source: z.discriminatedUnion(
+    'type',
+    [
+      z.object({ type: z.literal('base64'), media_type: z.literal('application/pdf'), data: z.string().min(1) }),
+      z.object({ type: z.literal('text'), media_type: z.literal('text/plain').optional(), data: z.string() }),
+    ],
+    "must be a base64 PDF or plain text (URL and file sources are not supported through the gateway)",
+  ),
+  title: z.string().nullable().optional(),
+  context: z.string().nullable().optional(),
+  cache_control: cacheControl,
+});
+
+const BLOCK_TYPES = 'text, image, document, tool_use, tool_result, thinking, redacted_thinking';
+
+export const anthropicContentBlockSchema = z.discriminatedUnion('type', [textBlock, imageBlock, documentBlock, toolUseBlock, toolResultBlock, thinkingBlock, redactedThinkingBlock], {
+  error: (issue) => (issue.code === 'invalid_union' ? `has a block type the gateway does not support (supported: ${BLOCK_TYPES})` : undefined),
+});
 
 export const anthropicMessageSchema = z.object({
   role: z.enum(['user', 'assistant']),
@@ -70,8 +89,15 @@ export const anthropicToolChoiceSchema = z.discriminatedUnion('type', [
 
 const thinkingSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('enabled'), budget_tokens: z.number().int().min(1024, 'must be at least 1024') }),
+  z.object({ type: z.literal('adaptive') }),
+  z.object({ type: z.literal('between_tools') }),
   z.object({ type: z.literal('disabled') }),
 ]);
+
+const outputConfigSchema = z.object({
+  effort: z.enum(['low', 'medium', 'high', 'xhigh', 'max']).nullable().optional(),
+  format: z.object({ type: z.literal('json_schema'), schema: z.record(z.string(), z.unknown()) }).nullable().optional(),
+});
 
 const system = z.union([z.string(), z.array(textBlock)]).optional();
 
@@ -82,6 +108,7 @@ const common = {
   tools: z.array(toolSchema).max(128).optional(),
   tool_choice: anthropicToolChoiceSchema.optional(),
   thinking: thinkingSchema.optional(),
+  output_config: outputConfigSchema.optional(),
 };
 
 export const anthropicMessagesRequestSchema = z.looseObject({

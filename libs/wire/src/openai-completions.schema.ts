@@ -12,7 +12,7 @@ const required = (kind: string) => ({
 
 export const completionRequestSchema = z.looseObject({
   model: z.string(required('a string')).trim().min(1, 'must not be empty').max(256),
-  prompt: z.union([z.string(), z.tuple([z.string()])], {
+  prompt: z.custom<string | [string]>((v) => typeof v === 'string' || (Array.isArray(v) && v.length === 1 && typeof v[0] === 'string'), {
     error: (issue) => (issue.input === undefined ? 'is required' : 'must be one text prompt (several prompts and token-id prompts are not supported)'),
   }),
   max_tokens: z.number().int('must be an integer').min(1, 'must be at least 1').nullable().optional(),

@@ -20,7 +20,10 @@ import type {
  *  - tools, tool_choice (any → required, tool → named, disable_parallel_tool_use →
  *    parallel_tool_calls: false), stop_sequences → stop, metadata.user_id → user,
  *    thinking.budget_tokens → reasoning_effort (the nearest effort; Anthropic upstreams map it back
- *    to a budget), top_k passed as is (providers without it reject it with a 400).
+ *    to a budget), output_config.effort → reasoning_effort, adaptive thinking → "medium",
+ *    output_config.format → response_format json_schema (strict), top_k passed as is
+ *    (providers without it reject it with a 400);
+ *  - documents: plain text → a text part, base64 PDF → a file part.
  */
 export type AnthropicInput = AnthropicMessagesRequestBody | AnthropicCountTokensRequestBody;
 
@@ -41,6 +44,11 @@ function toolResultText(block: Extract<AnthropicContentBlockParam, { type: 'tool
   return { text: block.is_error ? `Error: ${text}` : text, images };
 }
 
+function documentPart(block: Extract<AnthropicContentBlockParam, { type: 'document' }>): ContentPart {
+  if (block.source.type === 'text') return { type: 'text', text: block.title ? `${block.title}\n\n${block.source.data}` : block.source.data };
+  return { type: 'file', file: { file_data: `data:application/pdf;base64,${block.source.data}`, filename: block.title ? `${block.title}.pdf` : 'document.pdf' } };
+}
+
 function userMessages(content: AnthropicMessageInput['content']): ChatMessage[] {
   if (typeof content === 'string') return [{ role: 'user', content }];
   const tools: ToolMessage[] = [];
@@ -48,6 +56,7 @@ function userMessages(content: AnthropicMessageInput['content']): ChatMessage[] 
   for (const block of content) {
     if (block.type === 'text') parts.push({ type: 'text', text: block.text });
     else if (block.type === 'image') parts.push(imagePart(block));
+    else if (block.type === 'document') parts.push(documentPart(block));
     else if (block.type === 'tool_result') {
       const { text, images } = toolResultText(block);
       tools.push({ role: 'tool', tool_call_id: block.tool_use_id, content: text });
@@ -81,6 +90,9 @@ function systemMessage(system: AnthropicInput['system']): ChatMessage[] {
   const parts = system.filter((b) => b.text).map((b) => ({ type: 'text' as const, text: b.text }));
   return parts.length > 0 ? [{ role: 'system', content: parts }] : [];
 }
+
+/** output_config.effort → reasoning_effort (OpenAI's scale ends at high). */
+const EFFORT: Record<string, NonNullable<ChatCompletionRequest['reasoning_effort']>> = { low: 'low', medium: 'medium', high: 'high', xhigh: 'high', max: 'high' };
 
 /** thinking.budget_tokens → the nearest reasoning_effort (the inverse of the Anthropic adapter's table). */
 export function effortForBudget(budget: number): ChatCompletionRequest['reasoning_effort'] {
@@ -123,7 +135,12 @@ function canonicalBase(input: AnthropicInput): ChatCompletionRequest {
     }));
   }
   if (input.tool_choice) Object.assign(request, toolChoice(input.tool_choice));
+  const effort = input.output_config?.effort;
   if (input.thinking?.type === 'enabled') request.reasoning_effort = effortForBudget(input.thinking.budget_tokens);
+  else if (effort) request.reasoning_effort = EFFORT[effort];
+  else if (input.thinking?.type === 'adaptive' || input.thinking?.type === 'between_tools') request.reasoning_effort = 'medium';
+  const format = input.output_config?.format;
+  if (format) request.response_format = { type: 'json_schema', json_schema: { name: 'output', schema: format.schema, strict: true } };
   return request;
 }
 
