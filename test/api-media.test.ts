@@ -160,6 +160,15 @@ describe('media endpoints (openai SDK)', () => {
     });
   });
 
+  it('GET /v1/models lists media models with their modality and unit prices', async () => {
+    const get = async (id: string) => (await (await fetch(`${stack.baseURL}/models/${id}`)).json()) as { modality: string; pricing: Record<string, string> };
+    expect(await get('openai/whisper-1')).toMatchObject({ modality: 'audio->text', pricing: { audio_second: '0.0001' } });
+    expect(await get('openai/dall-e-3')).toMatchObject({ modality: 'text->image', pricing: { image: '0.04' } });
+    expect(await get('openai/tts-1')).toMatchObject({ modality: 'text->audio', pricing: { character: '0.000015' } });
+    expect(await get('openai/text-embedding-3-small')).toMatchObject({ modality: 'text->embedding', pricing: { prompt: '0.00000002' } });
+    expect((await get('sim/echo')).modality).toBe('text->text');
+  });
+
   describe('to an OpenAI upstream', () => {
     it('embeddings: native model, base64 asked upstream when the client wants base64, vectors exact', async () => {
       const res = await client.embeddings.create({ model: 'text-embedding-3-small', input: ['alpha', 'beta gamma'] });
