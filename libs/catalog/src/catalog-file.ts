@@ -8,13 +8,38 @@ const dollars = z.string().regex(/^\d{1,12}(\.\d{1,6})?$/, 'must be a decimal do
 const offerSchema = z.object({
   provider: z.string().min(1),
   native_id: z.string().min(1),
-  prompt: dollars,
-  completion: dollars,
+  /** Per million input tokens (chat, embeddings). */
+  prompt: dollars.default('0'),
+  /** Per million output tokens (chat). */
+  completion: dollars.default('0'),
   cache_read: dollars.optional(),
   cache_write: dollars.optional(),
   per_request: dollars.optional(),
   per_image: dollars.optional(),
+  /** Transcription, per second of audio. */
+  per_audio_second: dollars.optional(),
+  /** Speech, per million characters of input text. */
+  per_million_chars: dollars.optional(),
 });
+
+/**
+ * What a model takes and gives, as OpenRouter writes it; it decides which endpoint serves the
+ * model and which price makes it non-free.
+ */
+export const MODALITIES = ['text->text', 'text+image->text', 'text->embedding', 'text->image', 'audio->text', 'text->audio'] as const;
+export type Modality = (typeof MODALITIES)[number];
+
+type Offer = z.infer<typeof offerSchema>;
+
+/** The prices a model of each modality must have (non-zero) unless it is marked free. */
+const REQUIRED_PRICES: Record<Modality, (o: Offer) => (string | undefined)[]> = {
+  'text->text': (o) => [o.prompt, o.completion],
+  'text+image->text': (o) => [o.prompt, o.completion],
+  'text->embedding': (o) => [o.prompt],
+  'text->image': (o) => [o.per_image],
+  'audio->text': (o) => [o.per_audio_second],
+  'text->audio': (o) => [o.per_million_chars],
+};
 
 const fileSchema = z.object({
   providers: z.array(
@@ -32,8 +57,11 @@ const fileSchema = z.object({
       id: z.string().regex(/^[a-z0-9][a-z0-9._-]*\/[A-Za-z0-9][A-Za-z0-9._:-]*$/, 'must be "<owner>/<model>"'),
       name: z.string().min(1),
       owned_by: z.string().min(1),
-      context_length: z.number().int().positive(),
-      max_output_tokens: z.number().int().positive(),
+      /** 0 where it does not apply (transcription: the input is audio). */
+      context_length: z.number().int().nonnegative(),
+      /** 0 for models that produce no tokens (embeddings, images, speech). */
+      max_output_tokens: z.number().int().nonnegative(),
+      modality: z.enum(MODALITIES).default('text->text'),
       simulated: z.boolean().optional(),
       /** Explicitly free: the only way a model may have zero prices. */
       free: z.boolean().optional(),
@@ -50,6 +78,8 @@ export interface CatalogPrice {
   cacheWritePerMtok: bigint | null;
   perRequest: bigint | null;
   perImage: bigint | null;
+  perAudioSecond: bigint | null;
+  perMillionChars: bigint | null;
 }
 
 export interface CatalogData {
@@ -60,6 +90,7 @@ export interface CatalogData {
     ownedBy: string;
     contextLength: number;
     maxOutputTokens: number;
+    modality: Modality;
     simulated: boolean;
     offers: ({ provider: string; nativeId: string } & CatalogPrice)[];
   }[];
@@ -82,7 +113,8 @@ export function parseCatalog(json: unknown): CatalogData {
     ids.add(model.id);
     for (const offer of model.offers) {
       if (!slugs.has(offer.provider)) problems.push(`${model.id}: unknown provider ${offer.provider}`);
-      if (!model.free && (dollarsToMicros(offer.prompt) === 0n || dollarsToMicros(offer.completion) === 0n)) {
+      const prices = REQUIRED_PRICES[model.modality](offer);
+      if (!model.free && prices.some((p) => p === undefined || dollarsToMicros(p) === 0n)) {
         problems.push(`${model.id} via ${offer.provider}: zero price on a model not marked free`);
       }
     }
@@ -110,6 +142,7 @@ export function parseCatalog(json: unknown): CatalogData {
       ownedBy: m.owned_by,
       contextLength: m.context_length,
       maxOutputTokens: m.max_output_tokens,
+      modality: m.modality,
       simulated: m.simulated ?? false,
       offers: m.offers.map((o) => ({
         provider: o.provider,
@@ -120,6 +153,8 @@ export function parseCatalog(json: unknown): CatalogData {
         cacheWritePerMtok: opt(o.cache_write),
         perRequest: opt(o.per_request),
         perImage: opt(o.per_image),
+        perAudioSecond: opt(o.per_audio_second),
+        perMillionChars: opt(o.per_million_chars),
       })),
     })),
     aliases: Object.fromEntries(Object.entries(data.aliases).map(([k, v]) => [k.toLowerCase(), v])),

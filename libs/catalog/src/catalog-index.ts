@@ -16,6 +16,8 @@ export interface ModelRow {
   ownedBy: string;
   contextLength: number;
   maxOutputTokens: number;
+  /** "text->text" (chat), "text->embedding", "text->image", "audio->text", "text->audio". */
+  modality: string;
   simulated: boolean;
   isActive: boolean;
   createdAt: Date;
@@ -41,6 +43,8 @@ export interface ModelEntry {
   /** Every active offer, best priority first (before credential filtering). */
   routes: RouteEntry[];
 }
+
+const NO_PROVIDERS: ReadonlySet<string> = new Set();
 
 export type Resolution =
   | { ok: true; model: ModelRow; chain: RouteEntry[] }
@@ -78,6 +82,8 @@ export class CatalogIndex {
             cacheWritePerMtok: price.cacheWritePerMtok,
             perRequest: price.perRequest,
             perImage: price.perImage,
+            perAudioSecond: price.perAudioSecond,
+            perMillionChars: price.perMillionChars,
           },
         },
       });
@@ -98,11 +104,17 @@ export class CatalogIndex {
     return this.byId.size;
   }
 
-  resolve(requested: string): Resolution {
+  /**
+   * `byokProviders`: providers the requesting user holds their own key for. They are usable
+   * even when the gateway has no key, and come first in the chain (the user chose to pay them
+   * directly), in catalog order among themselves.
+   */
+  resolve(requested: string, byokProviders: ReadonlySet<string> = NO_PROVIDERS): Resolution {
     const key = requested.trim().toLowerCase();
     const entry = this.byId.get(key) ?? this.byId.get(this.aliases.get(key) ?? '');
     if (!entry) return { ok: false, reason: 'not_found' };
-    const chain = entry.routes.filter((r) => this.isProviderEnabled(r.provider));
+    const usable = entry.routes.filter((r) => byokProviders.has(r.provider) || this.isProviderEnabled(r.provider));
+    const chain = byokProviders.size === 0 ? usable : [...usable.filter((r) => byokProviders.has(r.provider)), ...usable.filter((r) => !byokProviders.has(r.provider))];
     if (chain.length === 0) return { ok: false, reason: 'no_provider', canonical: entry.row.id };
     return { ok: true, model: entry.row, chain };
   }

@@ -20,6 +20,7 @@ export async function seedCatalog(databaseUrl: string, data: CatalogData = loadC
             ownedBy: m.ownedBy,
             contextLength: m.contextLength,
             maxOutputTokens: m.maxOutputTokens,
+            modality: m.modality,
             simulated: m.simulated,
           };
           await tx.model.upsert({ where: { id: m.id }, create: { id: m.id, ...fields }, update: fields });
@@ -32,6 +33,8 @@ export async function seedCatalog(databaseUrl: string, data: CatalogData = loadC
               cacheWritePerMtok: o.cacheWritePerMtok,
               perRequest: o.perRequest,
               perImage: o.perImage,
+              perAudioSecond: o.perAudioSecond,
+              perMillionChars: o.perMillionChars,
             };
             await tx.modelPrice.upsert({
               where: { modelId_providerSlug: { modelId: m.id, providerSlug: o.provider } },

@@ -2,6 +2,7 @@
 export * from './gen/gatewayz/common/v1/error_pb';
 export * from './gen/gatewayz/routing/v1/routing_pb';
 export * from './gen/gatewayz/provider/v1/provider_pb';
+export * from './gen/gatewayz/provider/v1/media_pb';
 export * from './gen/gatewayz/events/v1/usage_pb';
 export * from './gen/gatewayz/events/v1/identity_pb';
 export * from './gen/gatewayz/events/v1/billing_pb';

@@ -8,3 +8,6 @@ export * from './transport/retry-after';
 export { openAICompatibleTranslator, OPENAI_COMPATIBLE, normalizeOpenAIUsage } from './openai-compatible';
 export { anthropicTranslator, normalizeAnthropicUsage, ANTHROPIC_DROPPED } from './anthropic';
 export { simAdapter } from './sim';
+export * from './media/contract';
+export * from './media/registry';
+export { parseWav, encodeWav, audioDuration } from './media/wav';

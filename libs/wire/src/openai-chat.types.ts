@@ -88,6 +88,19 @@ export interface ModelObject {
   context_length: number;
   max_output_tokens: number;
   simulated?: boolean;
+  /** "text->text", "text->embedding", "text->image", "audio->text", "text->audio". */
+  modality: string;
   providers: string[];
-  pricing: { prompt: string; completion: string; input_cache_read?: string; input_cache_write?: string };
+  pricing: {
+    prompt: string;
+    completion: string;
+    input_cache_read?: string;
+    input_cache_write?: string;
+    /** Dollars per image generated. */
+    image?: string;
+    /** Dollars per second of audio transcribed. */
+    audio_second?: string;
+    /** Dollars per character of text synthesized to speech. */
+    character?: string;
+  };
 }

@@ -5,13 +5,18 @@ import type { RoutingService } from '@gatewayz/proto';
 import type { ServiceClient } from '@gatewayz/rpc';
 import type { ApiKeyAuthenticator } from './auth/api-key-auth';
 import { requireApiKey } from './auth/authenticate.middleware';
+import { providerKeysRouter, type ProviderKeysDeps } from './byok/provider-keys.routes';
 import { chatCompletionsHandler } from './chat/chat-completions.route';
 import type { InferenceService } from './inference/inference.service';
+import { completionsHandler } from './completions/completions.route';
 import type { EdgeConfig } from './config';
 import { healthHandler, quickHealthHandler, type DependencyCheck } from './health/health.route';
 import { errorHandler, notFoundHandler } from './http/errors';
 import { jsonBody } from './http/json-body';
 import { requestBasics } from './http/request-basics';
+import { mediaRouter } from './media/media.routes';
+import { messagesRouter } from './messages/messages.routes';
+import { DefaultTokenCounter } from './messages/token-counter';
 import { listModelsHandler, retrieveModelHandler } from './models/models.route';
 
 export interface AppDeps {
@@ -22,6 +27,7 @@ export interface AppDeps {
   authenticator: ApiKeyAuthenticator;
   routing: ServiceClient<typeof RoutingService>;
   inference: InferenceService;
+  providerKeys: ProviderKeysDeps;
   checks: Record<string, DependencyCheck>;
 }
 
@@ -47,6 +53,11 @@ export function createApp(deps: AppDeps): Express {
 
   const body = jsonBody({ limit: config.MAX_BODY_BYTES, maxDepth: config.MAX_JSON_DEPTH });
   app.post('/v1/chat/completions', requireApiKey(deps.authenticator), body, chatCompletionsHandler(deps.inference));
+  const limits = { limit: config.MAX_BODY_BYTES, maxDepth: config.MAX_JSON_DEPTH };
+  app.use(messagesRouter({ authenticator: deps.authenticator, inference: deps.inference, tokenCounter: new DefaultTokenCounter(), body: limits }));
+  app.post('/v1/completions', requireApiKey(deps.authenticator), body, completionsHandler(deps.inference));
+  app.use(mediaRouter({ authenticator: deps.authenticator, inference: deps.inference, body: limits, maxAudioBytes: config.MAX_AUDIO_BYTES }));
+  app.use(providerKeysRouter({ ...deps.providerKeys, authenticator: deps.authenticator, body: limits }));
 
   app.use(notFoundHandler());
   app.use(errorHandler(deps.logger));

@@ -13,6 +13,10 @@ export const edgeEnv = {
     .string()
     .regex(/^[A-Za-z0-9_-]{43}=?(,[A-Za-z0-9_-]{43}=?)*$/, 'must be comma-separated Fernet keys (32 bytes, base64url)'),
   MAX_BODY_BYTES: env.int(16 * 1024 * 1024, 1024),
+  /** Largest audio file a transcription accepts (OpenAI's limit: 25 MB). */
+  MAX_AUDIO_BYTES: env.int(25 * 1024 * 1024, 1024, 30 * 1024 * 1024),
+  /** How long a user's BYOK keys are reused in-process (changes clear it at once over NATS). */
+  BYOK_CACHE_TTL_MS: env.int(60_000, 0, 3_600_000),
   MAX_JSON_DEPTH: env.int(64, 4, 1000),
   /** Deadline of one inference request, retries included. */
   REQUEST_TIMEOUT_MS: env.int(600_000, 1_000),

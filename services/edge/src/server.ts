@@ -5,12 +5,15 @@ import { Fernet } from '@gatewayz/crypto';
 import { createPrisma } from '@gatewayz/db';
 import { createLogger, type Logger } from '@gatewayz/logger';
 import { createRegistry, httpMetrics, inferenceMetrics } from '@gatewayz/metrics';
-import { ProviderService, RoutingService } from '@gatewayz/proto';
+import { loadCatalogFile } from '@gatewayz/catalog';
+import { MediaService, ProviderService, RoutingService } from '@gatewayz/proto';
 import { createRedis } from '@gatewayz/redis';
 import { createClient } from '@gatewayz/rpc';
 import { createApp } from './app';
 import { ApiKeyAuthenticator } from './auth/api-key-auth';
 import { ApiKeyRepository } from './auth/api-key.repository';
+import { ByokKeys } from './byok/byok-keys';
+import { ProviderKeyRepository } from './byok/provider-keys.repository';
 import type { EdgeConfig } from './config';
 import { USAGE_STREAM, UsagePublisher } from './events/usage-publisher';
 import { InferenceService } from './inference/inference.service';
@@ -38,6 +41,9 @@ export async function startEdge(config: EdgeConfig, options: { logger?: Logger }
   });
   const routing = createClient(RoutingService, config.ROUTING_ADDR, { defaultTimeoutMs: config.RESOLVE_TIMEOUT_MS });
   const proxy = createClient(ProviderService, config.PROVIDER_PROXY_ADDR, { defaultTimeoutMs: config.REQUEST_TIMEOUT_MS });
+  const media = createClient(MediaService, config.PROVIDER_PROXY_ADDR, { defaultTimeoutMs: config.REQUEST_TIMEOUT_MS });
+  const providerKeys = new ProviderKeyRepository(prisma, fernet);
+  const byok = new ByokKeys(providerKeys, logger, { ttlMs: config.BYOK_CACHE_TTL_MS, maxEntries: 10_000 });
 
   const resolver = new ResolveCache(routing, {
     ttlMs: config.RESOLVE_CACHE_TTL_MS,
@@ -53,6 +59,7 @@ export async function startEdge(config: EdgeConfig, options: { logger?: Logger }
       if (!b) return;
       await b.ensureStream(USAGE_STREAM);
       b.subscribeCore('catalog.updated', () => resolver.clear());
+      b.subscribeCore<{ user_id?: string }>('byok.changed', (m) => m.user_id && byok.invalidate(m.user_id));
       bus = b;
     })
     .catch((err: unknown) => logger.error('NATS setup failed', { err }));
@@ -65,9 +72,19 @@ export async function startEdge(config: EdgeConfig, options: { logger?: Logger }
     http: httpMetrics(registry),
     authenticator,
     routing,
+    providerKeys: {
+      repository: providerKeys,
+      providers: new Set(loadCatalogFile().providers.map((p) => p.slug).filter((slug) => slug !== 'sim')),
+      changed: (userId) => {
+        byok.invalidate(userId);
+        bus?.publishCore('byok.changed', { user_id: userId });
+      },
+    },
     inference: new InferenceService({
       resolver,
       proxy,
+      media,
+      byok,
       usage,
       metrics: inferenceMetrics(registry),
       requestTimeoutMs: config.REQUEST_TIMEOUT_MS,
@@ -112,6 +129,7 @@ export async function startEdge(config: EdgeConfig, options: { logger?: Logger }
       await usage.drain(5_000);
       routing.close();
       proxy.close();
+      media.close();
       stopConnecting.abort();
       await connecting;
       await bus?.close();

@@ -8,6 +8,7 @@ import { transportError, type AdapterEvent, type NormalizedChunk, type Normalize
 import type { CallContext, ServiceImpl } from '@gatewayz/rpc';
 import type { ChatCompletionRequest } from '@gatewayz/wire';
 import { backoffMs, fitsDeadline, verdictFor } from './failover-policy';
+import { RequestCredentials } from './credentials';
 import type { HealthObserver } from './health-observer';
 
 type ChatResponseInit = MessageInitShape<typeof ChatResponseSchema>;
@@ -22,7 +23,7 @@ export interface ChatServiceDeps {
   rateLimitRetries: number;
 }
 
-function asProviderError(err: unknown, provider: string, signal: AbortSignal): ProviderError {
+export function asProviderError(err: unknown, provider: string, signal: AbortSignal): ProviderError {
   if (err instanceof ProviderError) return err;
   if (isGatewayError(err)) {
     return new ProviderError({ provider, upstreamStatus: 0, code: err.code, message: err.message, status: err.status, param: err.param });
@@ -98,16 +99,17 @@ export function chatServiceImpl(deps: ChatServiceDeps): ServiceImpl<typeof Provi
       }
       const attempts: AttemptInit[] = [];
       let last: ProviderError | undefined;
+      const credentials = new RequestCredentials(directory, req.credentials);
 
       for (const route of req.chain) {
         const adapter = adapters.get(route.adapter);
-        if (!adapter || !directory.isEnabled(route.provider)) continue;
+        if (!adapter || !credentials.usable(route)) continue;
         for (let retry = 0; ; retry++) {
           const attemptStart = performance.now();
           const iterator = adapter
             .chat({
               target: { provider: route.provider, adapter: route.adapter, nativeModel: route.nativeModel, baseUrl: route.baseUrl },
-              credentials: directory.credentials(route.provider, route.baseUrl),
+              credentials: credentials.for(route),
               request,
               stream: req.stream,
               requestId: ctx.requestId,
@@ -131,7 +133,7 @@ export function chatServiceImpl(deps: ChatServiceDeps): ServiceImpl<typeof Provi
               });
             }
           } catch (err) {
-            const perr = asProviderError(err, route.provider, ctx.signal);
+            const perr = credentials.explain(asProviderError(err, route.provider, ctx.signal));
             const attempt = { provider: route.provider, status: perr.upstreamStatus, errorCode: perr.code, durationMs: Math.round(performance.now() - attemptStart) };
             attempts.push(attempt);
             if (perr.status !== 499) observe(route, req.model, attempt, undefined);

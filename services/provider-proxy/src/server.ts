@@ -1,12 +1,13 @@
 import { Bus } from '@gatewayz/bus';
 import { createLogger, type Logger } from '@gatewayz/logger';
 import { createRegistry, rpcMetrics, startOpsServer, upstreamMetrics } from '@gatewayz/metrics';
-import { ProviderService } from '@gatewayz/proto';
-import { ProviderDirectory, createAdapters } from '@gatewayz/providers';
+import { MediaService, ProviderService } from '@gatewayz/proto';
+import { ProviderDirectory, createAdapters, createMediaAdapters } from '@gatewayz/providers';
 import { addService, createServer, listen } from '@gatewayz/rpc';
 import { chatServiceImpl } from './chat.service';
 import type { ProviderProxyConfig } from './config';
 import { HealthObserver } from './health-observer';
+import { mediaServiceImpl } from './media.service';
 
 export interface RunningProviderProxy {
   port: number;
@@ -45,12 +46,30 @@ export async function startProviderProxy(
 
   const health = new HealthObserver(() => bus);
   const server = createServer();
+  const rpc = rpcMetrics(registry);
   addService(
     server,
     ProviderService,
     chatServiceImpl({ adapters, directory, logger, metrics, health, rateLimitRetries: config.RATE_LIMIT_RETRIES }),
-    { logger, metrics: rpcMetrics(registry) },
+    { logger, metrics: rpc },
   );
+
+  // Media (embeddings, images, transcription, speech): same transport, directory and failover
+  // policy as chat; adapters by family from libs/providers/src/media.
+  addService(
+    server,
+    MediaService,
+    mediaServiceImpl({
+      adapters: createMediaAdapters({ transport, sim: { firstTokenMs: config.SIM_FIRST_TOKEN_MS, interChunkMs: config.SIM_INTER_CHUNK_MS } }),
+      directory,
+      logger,
+      metrics,
+      health,
+      rateLimitRetries: config.RATE_LIMIT_RETRIES,
+    }),
+    { logger, metrics: rpc },
+  );
+
   const grpc = await listen(server, `${config.PROVIDER_PROXY_HOST}:${config.PROVIDER_PROXY_PORT}`);
   const ops = await startOpsServer({
     host: config.PROVIDER_PROXY_HOST,

@@ -13,6 +13,8 @@ function price(p: CatalogPrice): MessageInitShape<typeof PriceSchema> {
     cacheWritePerMtok: p.cacheWritePerMtok ?? p.promptPerMtok,
     perRequest: p.perRequest ?? 0n,
     perImage: p.perImage ?? 0n,
+    perAudioSecond: p.perAudioSecond ?? 0n,
+    perMillionChars: p.perMillionChars ?? 0n,
   };
 }
 
@@ -27,13 +29,14 @@ function modelInfo(model: ModelRow, chain: RouteEntry[]): MessageInitShape<typeo
     created: Math.floor(model.createdAt.getTime() / 1000),
     providers: chain.map((r) => r.provider),
     price: chain[0] ? price(chain[0].price) : undefined,
+    modality: model.modality,
   };
 }
 
 export function routingServiceImpl(store: CatalogStore): ServiceImpl<typeof RoutingService> {
   return {
     async resolve(request) {
-      const resolution = store.current.resolve(request.model);
+      const resolution = store.current.resolve(request.model, new Set(request.byokProviders));
       if (!resolution.ok) {
         if (resolution.reason === 'no_provider') throw errors.noProviderAvailable(resolution.canonical ?? request.model);
         throw errors.modelNotFound(request.model);

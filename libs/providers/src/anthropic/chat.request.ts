@@ -120,6 +120,8 @@ export function buildMessagesRequest(call: ChatCall): { url: string; headers: Re
   if (system !== undefined) body.system = system;
   if (r.temperature !== undefined && r.temperature !== null) body.temperature = r.temperature;
   if (r.top_p !== undefined && r.top_p !== null) body.top_p = r.top_p;
+  // top_k is Anthropic's own sampling parameter (it arrives from /v1/messages clients).
+  if (typeof r.top_k === 'number') body.top_k = r.top_k;
   if (r.stop !== undefined && r.stop !== null) body.stop_sequences = typeof r.stop === 'string' ? [r.stop] : r.stop;
   if (r.user) body.metadata = { user_id: r.user };
   // Tools are sent even with tool_choice "none": Anthropic needs them to read tool_use history.
@@ -139,9 +141,10 @@ export function buildMessagesRequest(call: ChatCall): { url: string; headers: Re
         throw reject(provider, 'tool_choice', 'Anthropic models cannot be forced to call a tool while reasoning (reasoning_effort); use tool_choice "auto".');
       }
       body.thinking = { type: 'enabled', budget_tokens: budget };
-      // Extended thinking requires the default temperature and top_p.
+      // Extended thinking requires the default temperature, top_p and top_k.
       delete body.temperature;
       delete body.top_p;
+      delete body.top_k;
     }
   }
   if (call.stream) body.stream = true;

@@ -22,7 +22,8 @@ export interface UpstreamRequest {
   provider: string;
   url: string;
   headers: Record<string, string>;
-  body: string;
+  /** JSON text, or raw bytes (multipart uploads). */
+  body: string | Uint8Array;
   signal: AbortSignal;
 }
 

@@ -32,6 +32,20 @@ export class SseWriter {
     return true;
   }
 
+  /** A named event (`event:` + `data:` lines), as Anthropic's stream uses. False when the client is gone. */
+  event(name: string, json: string): boolean {
+    this.start();
+    if (this.res.destroyed || this.res.writableEnded) return false;
+    this.res.write(`event: ${name}\ndata: ${json}\n\n`);
+    return true;
+  }
+
+  /** Ends the response without a [DONE] line (formats that have none). */
+  end(): void {
+    this.start();
+    if (!this.res.writableEnded) this.res.end();
+  }
+
   done(): void {
     this.start();
     if (!this.res.writableEnded) this.res.end('data: [DONE]\n\n');

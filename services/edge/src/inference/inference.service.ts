@@ -1,31 +1,44 @@
-import { create } from '@bufbuild/protobuf';
-import { errors } from '@gatewayz/errors';
+import { create, type MessageInitShape } from '@bufbuild/protobuf';
+import { errors, toGatewayError } from '@gatewayz/errors';
 import type { inferenceMetrics } from '@gatewayz/metrics';
-import { costMicros } from '@gatewayz/pricing';
+import { costMicros, mediaCostMicros } from '@gatewayz/pricing';
 import {
   RequestStatus,
   UsageRecordedSchema,
   UsageSchema,
   type ChatOutcome,
   type ChatResponse,
+  type MediaOutcome,
+  type MediaService,
+  type MediaTargetSchema,
+  type Price,
+  type ProviderCredentialSchema,
   type ProviderService,
   type ResolveResponse,
   type Usage,
 } from '@gatewayz/proto';
-import type { ServiceClient } from '@gatewayz/rpc';
+import type { CallOptions, ServiceClient } from '@gatewayz/rpc';
 import type { ChatCompletionRequest } from '@gatewayz/wire';
 import type { AuthContext } from '../auth/api-key-auth';
 import type { UsagePublisher } from '../events/usage-publisher';
 import type { ResolveCache } from '../routing/resolve-cache';
+import { checkEndpoint, type Endpoint } from './modality';
 
 /**
  * The edge's side of one inference, independent of the API format the client speaks: resolve
- * the model, start the provider-proxy stream, and at the end price the outcome and record it
- * (usage.recorded). Format writers (OpenAI chat, and others) drive it:
+ * the model (with the user's own provider keys, BYOK), call provider-proxy, and at the end price
+ * the outcome and record it (usage.recorded). Every request ends in `record`, the one place
+ * where what a request cost is decided and published.
  *
+ * Chat (streamed, driven by a format writer: OpenAI chat, Anthropic messages, legacy
+ * completions):
  *   const call = await inference.start(...);     // errors here → a normal error response
  *   for await (const ev of call.events) ...       // chunks, then one outcome
  *   const { cost } = call.finish(...);            // exactly once
+ *
+ * Unary media (embeddings, images, transcription, speech):
+ *   const call = await inference.startUnary(...);
+ *   const { response, cost } = await call.run((media, options) => media.embed({ target: call.target, body }, options));
  */
 export interface InferenceInput {
   requestId: string;
@@ -52,20 +65,60 @@ export interface InferenceCall {
   finish(result: { status: RequestStatus; outcome?: ChatOutcome; errorCode?: string }): { cost: bigint; usage: Usage };
 }
 
+export interface UnaryInput {
+  requestId: string;
+  auth: AuthContext;
+  /** The model as the client sent it. */
+  model: string;
+  endpoint: Exclude<Endpoint, 'chat'>;
+  signal: AbortSignal;
+}
+
+type MediaTargetInit = MessageInitShape<typeof MediaTargetSchema>;
+
+export interface UnaryCall {
+  resolved: ResolveResponse;
+  model: string;
+  /** Where provider-proxy sends it: chain and BYOK credentials. */
+  target: MediaTargetInit;
+  responseHeaders: Record<string, string>;
+  /** Calls provider-proxy's MediaService once and records the outcome (exactly once). */
+  run<T extends { outcome?: MediaOutcome }>(invoke: (media: ServiceClient<typeof MediaService>, options: CallOptions) => Promise<T>): Promise<{ response: T; cost: bigint }>;
+}
+
+/** Where a user's own provider keys come from (services/edge/src/byok). */
+export interface ByokSource {
+  forUser(userId: string): Promise<{ provider: string; apiKey: string }[]>;
+}
+
 export interface InferenceDeps {
   resolver: ResolveCache;
   proxy: ServiceClient<typeof ProviderService>;
+  media: ServiceClient<typeof MediaService>;
+  byok: ByokSource;
   usage: UsagePublisher;
   metrics: ReturnType<typeof inferenceMetrics>;
   requestTimeoutMs: number;
 }
 
+function priceOf(resolved: ResolveResponse, provider: string): Price | undefined {
+  return resolved.chain.find((r) => r.provider === provider)?.price;
+}
+
 /** Price of the provider that served the request, from the chain routing returned. */
 export function costOf(resolved: ResolveResponse, outcome: ChatOutcome): bigint {
-  const p = resolved.chain.find((r) => r.provider === outcome.provider)?.price;
+  const p = priceOf(resolved, outcome.provider);
   const u = outcome.usage;
   if (!p || !u) return 0n;
   return costMicros(u, p);
+}
+
+/** Price of a media request in its units (tokens, images, audio seconds, characters). */
+export function mediaCostOf(resolved: ResolveResponse, outcome: MediaOutcome): bigint {
+  const p = priceOf(resolved, outcome.provider);
+  const u = outcome.usage;
+  if (!p || !u) return 0n;
+  return mediaCostMicros(u, p);
 }
 
 /** Checks the parts of a request that depend on the resolved model. */
@@ -78,12 +131,54 @@ export function checkAgainstModel(request: ChatCompletionRequest, resolved: Reso
   }
 }
 
+/** How a request ended, as `record` needs it. */
+interface Ending {
+  requestId: string;
+  auth: AuthContext;
+  model: string;
+  stream: boolean;
+  started: number;
+  status: RequestStatus;
+  provider: string;
+  nativeModel: string;
+  usage: Usage;
+  /** Whether `usage` holds provider-reported tokens worth counting in metrics. */
+  countTokens: boolean;
+  cost: bigint;
+  ttftMs: number;
+  errorCode: string;
+}
+
 export class InferenceService {
   constructor(private readonly deps: InferenceDeps) {}
 
+  /**
+   * Resolves a model for a user: their BYOK providers are part of the chain (and first), and
+   * the model must be one this endpoint serves. The keys of providers in the chain go along.
+   */
+  async resolveFor(input: { requestId: string; auth: AuthContext; model: string; endpoint: Endpoint }): Promise<{
+    resolved: ResolveResponse;
+    credentials: MessageInitShape<typeof ProviderCredentialSchema>[];
+  }> {
+    const keys = await this.deps.byok.forUser(input.auth.userId);
+    const resolved = await this.deps.resolver.resolve(
+      input.model,
+      input.requestId,
+      keys.map((k) => k.provider),
+    );
+    checkEndpoint(resolved, input.endpoint);
+    const inChain = new Set(resolved.chain.map((r) => r.provider));
+    return { resolved, credentials: keys.filter((k) => inChain.has(k.provider)).map((k) => ({ provider: k.provider, apiKey: k.apiKey })) };
+  }
+
+  /** A request served with the user's own key is paid to the provider directly: it costs 0. */
+  private static servedByByok(credentials: { provider?: string }[], provider: string): boolean {
+    return provider !== '' && credentials.some((c) => c.provider === provider);
+  }
+
   async start(input: InferenceInput): Promise<InferenceCall> {
     const { deps } = this;
-    const resolved = await deps.resolver.resolve(input.request.model, input.requestId);
+    const { resolved, credentials } = await this.resolveFor({ requestId: input.requestId, auth: input.auth, model: input.request.model, endpoint: 'chat' });
     checkAgainstModel(input.request, resolved);
     const model = resolved.model!.id;
     const started = performance.now();
@@ -95,43 +190,97 @@ export class InferenceService {
         chain: resolved.chain,
         stream: input.stream,
         maxOutputTokens: resolved.model!.maxOutputTokens,
+        credentials,
       },
       { timeoutMs: deps.requestTimeoutMs, requestId: input.requestId, signal: input.signal },
     );
     let finished = false;
     const finish: InferenceCall['finish'] = ({ status, outcome, errorCode = '' }) => {
       const usage = outcome?.usage ?? create(UsageSchema);
-      const cost = status === RequestStatus.SUCCESS && outcome ? costOf(resolved, outcome) : 0n;
+      const provider = outcome?.provider ?? '';
+      const priced = status === RequestStatus.SUCCESS && outcome !== undefined && !InferenceService.servedByByok(credentials, provider);
+      const cost = priced ? costOf(resolved, outcome) : 0n;
       if (finished) return { cost, usage };
       finished = true;
-      const provider = outcome?.provider ?? '';
-      deps.metrics.requests.inc({ model, provider, outcome: RequestStatus[status]!.toLowerCase(), stream: String(input.stream) });
-      if (status === RequestStatus.SUCCESS && outcome?.usage) {
-        deps.metrics.tokens.inc({ model, provider, bucket: 'input' }, usage.inputTokens + usage.cacheReadTokens + usage.cacheWriteTokens);
-        deps.metrics.tokens.inc({ model, provider, bucket: 'output' }, usage.outputTokens);
-        deps.metrics.costMicros.inc({ model, provider }, Number(cost));
-        if (outcome.ttftMs) deps.metrics.ttft.observe({ model, provider }, outcome.ttftMs / 1000);
-      }
-      deps.usage.publish(
-        create(UsageRecordedSchema, {
-          requestId: input.requestId,
-          userId: input.auth.userId,
-          keyId: input.auth.keyId,
-          model,
-          provider,
-          nativeModel: outcome?.nativeModel ?? '',
-          stream: input.stream,
-          status,
-          errorCode,
-          usage,
-          costMicros: cost,
-          ttftMs: outcome?.ttftMs ?? 0,
-          durationMs: Math.round(performance.now() - started),
-          occurredAtMs: BigInt(Date.now()),
-        }),
-      );
+      this.record({
+        requestId: input.requestId,
+        auth: input.auth,
+        model,
+        stream: input.stream,
+        started,
+        status,
+        provider,
+        nativeModel: outcome?.nativeModel ?? '',
+        usage,
+        countTokens: status === RequestStatus.SUCCESS && outcome?.usage !== undefined,
+        cost,
+        ttftMs: outcome?.ttftMs ?? 0,
+        errorCode,
+      });
       return { cost, usage };
     };
     return { resolved, model, events, finish, responseHeaders: {} };
+  }
+
+  async startUnary(input: UnaryInput): Promise<UnaryCall> {
+    const { deps } = this;
+    const { resolved, credentials } = await this.resolveFor(input);
+    const model = resolved.model!.id;
+    const target: MediaTargetInit = { requestId: input.requestId, model, chain: resolved.chain, credentials };
+    let finished = false;
+    const run: UnaryCall['run'] = async (invoke) => {
+      if (finished) throw errors.internal(new Error('a unary call runs once'));
+      finished = true;
+      const started = performance.now();
+      const base = { requestId: input.requestId, auth: input.auth, model, stream: false, started, ttftMs: 0 };
+      let response;
+      try {
+        response = await invoke(deps.media, { timeoutMs: deps.requestTimeoutMs, requestId: input.requestId, signal: input.signal });
+      } catch (err) {
+        const gwErr = toGatewayError(err);
+        const status = input.signal.aborted || gwErr.status === 499 ? RequestStatus.CANCELLED : RequestStatus.FAILED;
+        this.record({ ...base, status, provider: '', nativeModel: '', usage: create(UsageSchema), countTokens: false, cost: 0n, errorCode: gwErr.code });
+        throw gwErr;
+      }
+      const outcome = response.outcome;
+      const provider = outcome?.provider ?? '';
+      const cost = outcome && !InferenceService.servedByByok(credentials, provider) ? mediaCostOf(resolved, outcome) : 0n;
+      const m = outcome?.usage;
+      const usage = create(UsageSchema, { inputTokens: m?.inputTokens ?? 0, outputTokens: m?.outputTokens ?? 0, estimated: m?.estimated ?? false });
+      this.record({ ...base, status: RequestStatus.SUCCESS, provider, nativeModel: outcome?.nativeModel ?? '', usage, countTokens: true, cost, errorCode: '' });
+      return { response, cost };
+    };
+    return { resolved, model, target, run, responseHeaders: {} };
+  }
+
+  /** Metrics and usage.recorded for one finished request: the hook for everything after it. */
+  private record(e: Ending): void {
+    const { deps } = this;
+    const { model, provider, usage } = e;
+    deps.metrics.requests.inc({ model, provider, outcome: RequestStatus[e.status]!.toLowerCase(), stream: String(e.stream) });
+    if (e.countTokens) {
+      deps.metrics.tokens.inc({ model, provider, bucket: 'input' }, usage.inputTokens + usage.cacheReadTokens + usage.cacheWriteTokens);
+      deps.metrics.tokens.inc({ model, provider, bucket: 'output' }, usage.outputTokens);
+      deps.metrics.costMicros.inc({ model, provider }, Number(e.cost));
+      if (e.ttftMs) deps.metrics.ttft.observe({ model, provider }, e.ttftMs / 1000);
+    }
+    deps.usage.publish(
+      create(UsageRecordedSchema, {
+        requestId: e.requestId,
+        userId: e.auth.userId,
+        keyId: e.auth.keyId,
+        model,
+        provider,
+        nativeModel: e.nativeModel,
+        stream: e.stream,
+        status: e.status,
+        errorCode: e.errorCode,
+        usage,
+        costMicros: e.cost,
+        ttftMs: e.ttftMs,
+        durationMs: Math.round(performance.now() - e.started),
+        occurredAtMs: BigInt(Date.now()),
+      }),
+    );
   }
 }

@@ -1,4 +1,5 @@
 import type { Request, Response } from 'express';
+import { microsToDollars } from '@gatewayz/catalog';
 import { errors } from '@gatewayz/errors';
 import type { ModelInfo, RoutingService } from '@gatewayz/proto';
 import type { ServiceClient } from '@gatewayz/rpc';
@@ -18,6 +19,10 @@ export function toModelObject(m: ModelInfo): ModelObject {
   };
   if (p && p.cacheReadPerMtok !== p.promptPerMtok) pricing.input_cache_read = perToken(p.cacheReadPerMtok);
   if (p && p.cacheWritePerMtok !== p.promptPerMtok) pricing.input_cache_write = perToken(p.cacheWritePerMtok);
+  // Media units: per image, per second of audio, per character (speech).
+  if (p && p.perImage > 0n) pricing.image = microsToDollars(p.perImage);
+  if (p && p.perAudioSecond > 0n) pricing.audio_second = microsToDollars(p.perAudioSecond);
+  if (p && p.perMillionChars > 0n) pricing.character = perToken(p.perMillionChars);
   const out: ModelObject = {
     id: m.id,
     object: 'model',
@@ -26,6 +31,7 @@ export function toModelObject(m: ModelInfo): ModelObject {
     name: m.name,
     context_length: m.contextLength,
     max_output_tokens: m.maxOutputTokens,
+    modality: m.modality || 'text->text',
     providers: m.providers,
     pricing,
   };

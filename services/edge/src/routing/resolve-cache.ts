@@ -9,6 +9,8 @@ import type { ServiceClient } from '@gatewayz/rpc';
  * clears this cache over NATS; the TTL bounds staleness if such a message is lost.
  * Per-request decisions (breaker state, split weights) are made later, per attempt, so a
  * cached chain never pins traffic. Concurrent misses for one model share one call.
+ * A chain built for a user's own provider keys (BYOK) is cached under the model and the set of
+ * those providers (never the keys).
  */
 export class ResolveCache {
   private readonly cache: LRUCache<string, ResolveResponse> | undefined;
@@ -21,14 +23,15 @@ export class ResolveCache {
     this.cache = options.ttlMs > 0 ? new LRUCache({ max: options.maxEntries, ttl: options.ttlMs }) : undefined;
   }
 
-  resolve(model: string, requestId: string): Promise<ResolveResponse> {
-    const key = model.trim().toLowerCase();
+  resolve(model: string, requestId: string, byokProviders: readonly string[] = []): Promise<ResolveResponse> {
+    const providers = [...byokProviders].sort();
+    const key = providers.length === 0 ? model.trim().toLowerCase() : `${model.trim().toLowerCase()}|${providers.join(',')}`;
     const hit = this.cache?.get(key);
     if (hit) return Promise.resolve(hit);
     const pending = this.inflight.get(key);
     if (pending) return pending;
     const call = this.routing
-      .resolve({ model }, { timeoutMs: this.options.timeoutMs, requestId })
+      .resolve({ model, byokProviders: providers }, { timeoutMs: this.options.timeoutMs, requestId })
       .then((res) => {
         this.cache?.set(key, res);
         return res;
