@@ -9,6 +9,7 @@ import { chatCompletionsHandler } from './chat/chat-completions.route';
 import type { InferenceService } from './inference/inference.service';
 import type { EdgeConfig } from './config';
 import { healthHandler, quickHealthHandler, type DependencyCheck } from './health/health.route';
+import type { IdentityModule } from './identity/identity.module';
 import { errorHandler, notFoundHandler } from './http/errors';
 import { jsonBody } from './http/json-body';
 import { requestBasics } from './http/request-basics';
@@ -23,6 +24,7 @@ export interface AppDeps {
   routing: ServiceClient<typeof RoutingService>;
   inference: InferenceService;
   checks: Record<string, DependencyCheck>;
+  identity: IdentityModule['http'];
 }
 
 /** The public HTTP API. Every error leaves through errorHandler, in the route's API format. */
@@ -32,6 +34,7 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');
+  app.set('trust proxy', config.TRUST_PROXY);
 
   app.use(requestBasics(deps.http));
 
@@ -42,11 +45,19 @@ export function createApp(deps: AppDeps): Express {
     res.end(await deps.registry.metrics());
   });
 
+  // Identity: layer-1 IP limits; every /admin route behind the admin guard (keep this above
+  // any admin route); authentication and layers 2/3 in front of every /v1 route.
+  app.use(deps.identity.ipLimit);
+  app.use(['/admin', '/api/admin'], deps.identity.adminGuard);
+  app.use('/v1', deps.identity.v1Gate);
+
   app.get('/v1/models', listModelsHandler(deps.routing, config.RESOLVE_TIMEOUT_MS));
   app.get('/v1/models/{*id}', retrieveModelHandler(deps.routing, config.RESOLVE_TIMEOUT_MS));
 
   const body = jsonBody({ limit: config.MAX_BODY_BYTES, maxDepth: config.MAX_JSON_DEPTH });
   app.post('/v1/chat/completions', requireApiKey(deps.authenticator), body, chatCompletionsHandler(deps.inference));
+
+  app.use(deps.identity.router);
 
   app.use(notFoundHandler());
   app.use(errorHandler(deps.logger));

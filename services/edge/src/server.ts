@@ -13,6 +13,8 @@ import { ApiKeyAuthenticator } from './auth/api-key-auth';
 import { ApiKeyRepository } from './auth/api-key.repository';
 import type { EdgeConfig } from './config';
 import { USAGE_STREAM, UsagePublisher } from './events/usage-publisher';
+import { answerClientErrors } from './http/client-errors';
+import { IdentityModule } from './identity/identity.module';
 import { InferenceService } from './inference/inference.service';
 import { ResolveCache } from './routing/resolve-cache';
 
@@ -20,6 +22,7 @@ export interface RunningEdge {
   port: number;
   url: string;
   usage: UsagePublisher;
+  identity: IdentityModule;
   close(): Promise<void>;
 }
 
@@ -47,6 +50,8 @@ export async function startEdge(config: EdgeConfig, options: { logger?: Logger }
 
   // NATS may be down at start: usage events queue until it is reachable.
   let bus: Bus | undefined;
+  const identity = new IdentityModule({ config, logger, registry, prisma, redis, repository, authenticator, bus: () => bus });
+  identity.start();
   const stopConnecting = new AbortController();
   const connecting = Bus.connectWithRetry({ url: config.NATS_URL, name: 'edge', namespace: config.GATEWAYZ_NAMESPACE, logger }, stopConnecting.signal)
     .then(async (b) => {
@@ -54,6 +59,7 @@ export async function startEdge(config: EdgeConfig, options: { logger?: Logger }
       await b.ensureStream(USAGE_STREAM);
       b.subscribeCore('catalog.updated', () => resolver.clear());
       bus = b;
+      await identity.attachBus(b);
     })
     .catch((err: unknown) => logger.error('NATS setup failed', { err }));
   const usage = new UsagePublisher(() => bus, logger);
@@ -71,7 +77,9 @@ export async function startEdge(config: EdgeConfig, options: { logger?: Logger }
       usage,
       metrics: inferenceMetrics(registry),
       requestTimeoutMs: config.REQUEST_TIMEOUT_MS,
+      tokenMeter: identity.tokenMeter,
     }),
+    identity: identity.http,
     checks: {
       postgres: async () => {
         await prisma.$queryRaw`SELECT 1`;
@@ -91,7 +99,11 @@ export async function startEdge(config: EdgeConfig, options: { logger?: Logger }
     },
   });
 
-  const server = http.createServer({ headersTimeout: config.HEADERS_TIMEOUT_MS, requestTimeout: config.BODY_TIMEOUT_MS, keepAliveTimeout: 65_000 }, app);
+  const server = http.createServer(
+    { headersTimeout: config.HEADERS_TIMEOUT_MS, requestTimeout: config.BODY_TIMEOUT_MS, keepAliveTimeout: 65_000, maxHeaderSize: config.MAX_HEADER_BYTES },
+    app,
+  );
+  answerClientErrors(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.PORT, config.HOST, () => resolve());
@@ -104,12 +116,14 @@ export async function startEdge(config: EdgeConfig, options: { logger?: Logger }
     port,
     url,
     usage,
+    identity,
     close: async () => {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
       });
       await usage.drain(5_000);
+      await identity.close();
       routing.close();
       proxy.close();
       stopConnecting.abort();

@@ -58,6 +58,8 @@ export interface InferenceDeps {
   usage: UsagePublisher;
   metrics: ReturnType<typeof inferenceMetrics>;
   requestTimeoutMs: number;
+  /** Identity: fills the key's token budgets (layer-2 TPM / per day / per month) with what it used. */
+  tokenMeter?: { record(auth: AuthContext, usage: Usage): void };
 }
 
 /** Price of the provider that served the request, from the chain routing returned. */
@@ -130,6 +132,7 @@ export class InferenceService {
           occurredAtMs: BigInt(Date.now()),
         }),
       );
+      deps.tokenMeter?.record(input.auth, usage);
       return { cost, usage };
     };
     return { resolved, model, events, finish, responseHeaders: {} };
