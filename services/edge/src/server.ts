@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Express } from 'express';
 import { Bus } from '@gatewayz/bus';
 import { Fernet } from '@gatewayz/crypto';
 import { createPrisma } from '@gatewayz/db';
@@ -23,6 +24,8 @@ export interface RunningEdge {
   url: string;
   usage: UsagePublisher;
   identity: IdentityModule;
+  /** The express app (tests walk its routes). */
+  app: Express;
   close(): Promise<void>;
 }
 
@@ -117,6 +120,7 @@ export async function startEdge(config: EdgeConfig, options: { logger?: Logger }
     url,
     usage,
     identity,
+    app,
     close: async () => {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

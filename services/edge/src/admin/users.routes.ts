@@ -15,6 +15,9 @@ const listQuery = z
   })
   .strict();
 
+/** LIKE wildcards in a search are literal characters. */
+const likeLiteral = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function userRow(u: { id: string; email: string; role: Role; plan: string; isActive: boolean; createdAt: Date; lastLoginAt: Date | null; referralCode: string | null; partnerCode: string | null; _count?: { apiKeys: number } }) {
@@ -42,7 +45,7 @@ export function adminUsersRouter(deps: { prisma: PrismaClient }): Router {
       ...(q.role ? { role: q.role } : {}),
       ...(q.plan ? { plan: q.plan } : {}),
       ...(q.search
-        ? { OR: [{ email: { contains: q.search.trim(), mode: 'insensitive' as const } }, ...(UUID.test(q.search.trim()) ? [{ id: q.search.trim().toLowerCase() }] : [])] }
+        ? { OR: [{ email: { contains: likeLiteral(q.search.trim()), mode: 'insensitive' as const } }, ...(UUID.test(q.search.trim()) ? [{ id: q.search.trim().toLowerCase() }] : [])] }
         : {}),
     };
     const [total, users] = await deps.prisma.$transaction([
