@@ -15,7 +15,7 @@ import { ApiKeyRepository } from './auth/api-key.repository';
 import type { EdgeConfig } from './config';
 import { USAGE_STREAM, UsagePublisher } from './events/usage-publisher';
 import { answerClientErrors } from './http/client-errors';
-import { IdentityModule } from './identity/identity.module';
+import { IdentityModule, checkAnonymousLimits } from './identity/identity.module';
 import { InferenceService } from './inference/inference.service';
 import { ResolveCache } from './routing/resolve-cache';
 
@@ -30,6 +30,7 @@ export interface RunningEdge {
 }
 
 export async function startEdge(config: EdgeConfig, options: { logger?: Logger } = {}): Promise<RunningEdge> {
+  checkAnonymousLimits(config);
   const logger = options.logger ?? createLogger({ service: 'edge', level: config.LOG_LEVEL });
   const registry = createRegistry('edge');
   const prisma = createPrisma({ url: config.DATABASE_URL, poolSize: 10 });

@@ -46,8 +46,8 @@ export interface IdentityDeps {
   bus: () => Bus | undefined;
 }
 
-/** Layer 3 must be stricter than every plan's layer 2 (spec AC-1.5.4). */
-function checkAnonymousLimits(config: EdgeConfig, plans: PlanCatalog): void {
+/** Layer 3 must be stricter than every plan's layer 2 (spec AC-1.5.4): checked at start. */
+export function checkAnonymousLimits(config: EdgeConfig, plans: PlanCatalog = loadPlans()): void {
   const lowest = Math.min(...plans.plans.map((p) => p.rateLimits.rpm));
   if (config.ANONYMOUS_RPM >= lowest) {
     throw new ConfigError([`ANONYMOUS_RPM: must be lower than every plan's requests per minute (lowest: ${lowest}) (${config.ANONYMOUS_RPM})`]);

@@ -32,7 +32,7 @@ export function ipRateLimit(deps: IpLimitDeps) {
     if (deps.authenticator.isCachedValid(presented)) return next();
     const counted = () => {
       res.once('finish', () => deps.velocity.record(res.statusCode >= 400 && res.statusCode !== 429));
-      void limit(deps, req).then((err) => next(err), next);
+      void limit(deps, req, presented).then((err) => next(err), next);
     };
     if (SessionTokens.looksLikeToken(presented)) {
       deps.sessions.isValid(presented).then((valid) => (valid ? next() : counted()), next);
@@ -42,12 +42,15 @@ export function ipRateLimit(deps: IpLimitDeps) {
   };
 }
 
-async function limit(deps: IpLimitDeps, req: Request): Promise<unknown> {
+async function limit(deps: IpLimitDeps, req: Request, presented: string | undefined): Promise<unknown> {
   const factor = deps.velocity.multiplier();
   const rpm = Math.max(1, Math.floor(deps.rpm * factor));
   const mode = factor < 1 ? 'velocity' : 'normal';
   const decision = await deps.limiter.check(`ip:${deps.ipHash(clientIp(req))}`, [{ name: 'rpm', limit: rpm, window: MINUTE, cost: 1 }]);
   if (decision.allowed) return undefined;
+  // Over the limit: a valid key not yet in this replica's cache is still exempt. (Invalid ones
+  // get the 429, not a 401: no answer tells a guesser anything.)
+  if (presented !== undefined && (await deps.authenticator.authenticate(presented).then(() => true, () => false))) return undefined;
   deps.limited.inc({ layer: 'ip' });
   return rateLimited({
     code: 'ip_rate_limited',
