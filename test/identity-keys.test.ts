@@ -121,6 +121,25 @@ describe('API keys', () => {
     expect(testKey.json.key).toMatch(/^gw_test_[A-Za-z0-9_-]{43}$/);
   });
 
+  it('scopes limit what a key may be used for', async () => {
+    const a = await account();
+    const inferenceOnly = await createKey(a.session, { scopes: ['inference'] });
+    expect(inferenceOnly.json.scopes).toEqual(['inference']);
+    expect((await chat(inferenceOnly.json.key!)).status).toBe(200);
+    const denied = await call<ErrorBody>(stack, 'GET', '/user/api-keys', { auth: inferenceOnly.json.key! });
+    expect(denied.status).toBe(403);
+    expect(denied.json.error.code).toBe('insufficient_scope');
+    const accountOnly = await createKey(a.session, { scopes: ['account'] });
+    expect((await call(stack, 'GET', '/user/api-keys', { auth: accountOnly.json.key! })).status).toBe(200);
+    expect((await chat(accountOnly.json.key!)).status).toBe(403);
+  });
+
+  it('answers oversized headers with 431 in the API error shape', async () => {
+    const r = await call<ErrorBody>(stack, 'GET', '/user/api-keys', { headers: { 'x-padding': 'p'.repeat(20_000) } });
+    expect(r.status).toBe(431);
+    expect(r.json.error).toMatchObject({ code: 'headers_too_large', type: 'invalid_request_error' });
+  });
+
   it('stores SQL, XSS, command and path-traversal strings inert and returns them as given', async () => {
     const a = await account();
     const payloads = ["'; DROP TABLE users; --", '<script>alert(1)</script>', '; rm -rf /', '../../etc/passwd', '$(curl evil.test)', '{{7*7}}'];

@@ -16,12 +16,21 @@ export const MINUTE: WindowSpec = { kind: 'fixed', ms: 60_000 };
 export const UTC_DAY: WindowSpec = { kind: 'utc-day' };
 export const UTC_MONTH: WindowSpec = { kind: 'utc-month' };
 
+/** The last calendar window computed per kind: on the hot path the date math runs once a day. */
+const calendar: { 'utc-day'?: Window; 'utc-month'?: Window } = {};
+
 export function windowAt(spec: WindowSpec, nowMs: number): Window {
-  switch (spec.kind) {
-    case 'fixed': {
-      const index = Math.floor(nowMs / spec.ms);
-      return { id: `${spec.ms}:${index}`, startMs: index * spec.ms, endMs: (index + 1) * spec.ms };
-    }
+  if (spec.kind !== 'fixed') {
+    const last = calendar[spec.kind];
+    if (last && nowMs >= last.startMs && nowMs < last.endMs) return last;
+    return (calendar[spec.kind] = calendarWindow(spec.kind, nowMs));
+  }
+  const index = Math.floor(nowMs / spec.ms);
+  return { id: `${spec.ms}:${index}`, startMs: index * spec.ms, endMs: (index + 1) * spec.ms };
+}
+
+function calendarWindow(kind: 'utc-day' | 'utc-month', nowMs: number): Window {
+  switch (kind) {
     case 'utc-day': {
       const d = new Date(nowMs);
       const start = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate());

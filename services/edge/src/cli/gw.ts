@@ -137,8 +137,12 @@ async function main(): Promise<void> {
     }
     if (command === 'reencrypt') {
       // Fernet key rotation: prepend a new key to API_KEY_ENCRYPTION_KEYS, run this, then drop the old key.
-      const done = await reencryptKeys(prisma, new Fernet(cfg.API_KEY_ENCRYPTION_KEYS.split(',')));
+      const { done, unreadable } = await reencryptKeys(prisma, new Fernet(cfg.API_KEY_ENCRYPTION_KEYS.split(',')));
       process.stdout.write(`re-encrypted ${done} keys under the newest encryption key\n`);
+      if (unreadable > 0) {
+        process.stdout.write(`${unreadable} keys could not be decrypted with any configured key and were left as they are\n`);
+        process.exitCode = 1;
+      }
       return;
     }
     if (command === 'revoke') {

@@ -58,15 +58,28 @@ export async function revokeKey(a: {
   return true;
 }
 
-/** `gw keys reencrypt`: Fernet rotation — re-encrypts every stored key under the first key. */
-export async function reencryptKeys(prisma: PrismaClient, fernet: Fernet): Promise<number> {
+/**
+ * `gw keys reencrypt`: Fernet rotation — re-encrypts every stored key under the first key.
+ * A row no configured key can decrypt is left as it is and counted.
+ */
+export async function reencryptKeys(prisma: PrismaClient, fernet: Fernet): Promise<{ done: number; unreadable: number }> {
   let done = 0;
+  let unreadable = 0;
   let after = '00000000-0000-0000-0000-000000000000';
   for (;;) {
     const rows = await prisma.apiKey.findMany({ where: { id: { gt: after } }, orderBy: { id: 'asc' }, take: 500, select: { id: true, encryptedKey: true } });
-    if (rows.length === 0) return done;
-    for (const r of rows) await prisma.apiKey.update({ where: { id: r.id }, data: { encryptedKey: fernet.rotate(r.encryptedKey) } });
-    done += rows.length;
+    if (rows.length === 0) return { done, unreadable };
+    for (const r of rows) {
+      let token: string;
+      try {
+        token = fernet.rotate(r.encryptedKey);
+      } catch {
+        unreadable++;
+        continue;
+      }
+      await prisma.apiKey.update({ where: { id: r.id }, data: { encryptedKey: token } });
+      done++;
+    }
     after = rows[rows.length - 1]!.id;
   }
 }

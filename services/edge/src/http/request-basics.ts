@@ -29,6 +29,7 @@ export function requestBasics(metrics: ReturnType<typeof httpMetrics>) {
     res.setHeader('x-frame-options', 'DENY');
     res.setHeader('referrer-policy', 'no-referrer');
     res.setHeader('cache-control', 'no-store');
+    res.setHeader('content-security-policy', "default-src 'none'; frame-ancestors 'none'");
     metrics.inFlight.inc();
     res.once('close', () => {
       metrics.inFlight.dec();

@@ -25,11 +25,12 @@ export class KeyUseChecker {
     if (record.scopes.length > 0 && !record.scopes.includes(scope)) {
       throw errors.forbidden(`This API key's scopes (${record.scopes.join(', ')}) do not include '${scope}'.`, 'insufficient_scope');
     }
-    const ip = clientIp(req);
-    if (!ipAllowed(record.ipAllowlist, ip)) {
+    const ip = record.ipAllowlist.length > 0 ? clientIp(req) : undefined;
+    if (record.ipAllowlist.length > 0 && !ipAllowed(record.ipAllowlist, ip)) {
       this.violation(record, req, 'security.ip_not_allowed', { ip: ip ?? 'unknown' });
       throw errors.forbidden('This API key cannot be used from this IP address (it has an IP allowlist).', 'ip_not_allowed');
     }
+    if (record.allowedDomains.length === 0) return;
     const origin = header(req, 'origin');
     const referer = header(req, 'referer');
     if (!domainAllowed(record.allowedDomains, { origin, referer })) {
