@@ -4,7 +4,7 @@ import OpenAI from 'openai';
 import { loadEdgeConfig } from '../services/edge/src/config';
 import { startEdge, type RunningEdge } from '../services/edge/src/server';
 import { silentLogger } from '@gatewayz/logger';
-import { call, expectNoLeak, freshIp, register, type Registered } from './support/identity';
+import { call, expectNoLeak, register, type Registered } from './support/identity';
 import { startStack, type TestStack } from './support/stack';
 
 /** /user/api-keys: CRUD, rotation, restrictions, ownership, audit, revocation across replicas. */

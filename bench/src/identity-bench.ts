@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { NextFunction, Request, Response } from 'express';
 import { Client } from 'pg';
-import { Fernet, generateFernetKey, hashApiKey } from '@gatewayz/crypto';
+import { Fernet, generateFernetKey } from '@gatewayz/crypto';
 import { createPrisma, ensureDatabase, migrate, type PrismaClient } from '@gatewayz/db';
 import { silentLogger } from '@gatewayz/logger';
 import { Counter, Registry } from '@gatewayz/metrics';
@@ -150,7 +150,7 @@ async function gateCost(prisma: PrismaClient, redisUrl: string, namespace: strin
   return rows;
 }
 
-async function lookupTimes(prisma: PrismaClient, repository: ApiKeyRepository, hashes: string[], n: number): Promise<{ mean: number; p50: number; p99: number }> {
+async function lookupTimes(repository: ApiKeyRepository, hashes: string[], n: number): Promise<{ mean: number; p50: number; p99: number }> {
   let i = 0;
   return timeSequential(async () => {
     const found = await repository.findByHash(hashes[i++ % hashes.length]!);
@@ -170,7 +170,7 @@ async function lookupScaling(databaseUrl: string): Promise<string[]> {
     const repository = new ApiKeyRepository(prisma, secret, new Fernet([generateFernetKey()]));
     const user = await repository.findOrCreateUser('lookup@gatewayz.local', 'user');
     const { keyHash } = await repository.createKey({ userId: user.id, name: 'one', environment: 'live' });
-    const one = await lookupTimes(prisma, repository, [keyHash], 2_000);
+    const one = await lookupTimes(repository, [keyHash], 2_000);
     const t0 = performance.now();
     // 100,000 more keys in one statement (hashes are HMAC-shaped hex, as real ones are).
     await prisma.$executeRawUnsafe(`
@@ -181,7 +181,7 @@ async function lookupScaling(databaseUrl: string): Promise<string[]> {
     const insertMs = performance.now() - t0;
     const count = await prisma.apiKey.count();
     const sample = (await prisma.$queryRawUnsafe<{ key_hash: string }[]>('SELECT key_hash FROM api_keys ORDER BY random() LIMIT 1000')).map((r) => r.key_hash);
-    const many = await lookupTimes(prisma, repository, sample, 2_000);
+    const many = await lookupTimes(repository, sample, 2_000);
     const plan = await prisma.$queryRawUnsafe<{ 'QUERY PLAN': string }[]>(`EXPLAIN SELECT * FROM api_keys WHERE key_hash = '${keyHash}'`);
     const indexed = plan.some((p) => /Index Scan using api_keys_key_hash_key/.test(p['QUERY PLAN']));
     return [

@@ -4,9 +4,8 @@ import type { PrismaClient } from '@gatewayz/db';
 import { GatewayError, errors } from '@gatewayz/errors';
 import type { AuditLog } from '../audit/audit-log';
 import type { AuditEventType } from '../audit/audit-events';
-import { clientIp, freeText, parse, uuidParam } from '../http/validate';
+import { clientIp, freeText, origin, parse, uuidParam } from '../http/validate';
 import { canonicalIp, ipAllowed, matchingRange, normalizeCidr } from '../keys/key-restrictions';
-import { origin } from '../keys/keys.routes';
 import type { AdminIpAllowlist } from './admin-guard';
 
 const cidr = z

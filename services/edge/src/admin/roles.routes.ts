@@ -4,9 +4,8 @@ import { Role, type PrismaClient } from '@gatewayz/db';
 import { GatewayError, errors } from '@gatewayz/errors';
 import type { AuditLog } from '../audit/audit-log';
 import type { ApiKeyRepository } from '../auth/api-key.repository';
-import { freeText, parse } from '../http/validate';
+import { freeText, origin, parse } from '../http/validate';
 import type { KeyRevocation } from '../keys/key-revocation';
-import { origin } from '../keys/keys.routes';
 import { PERMISSIONS, ROLES, ROLE_PERMISSIONS, isRole } from '../rbac/permissions';
 
 const updateSchema = z

@@ -22,6 +22,16 @@ export function uuidParam(req: Request, name: string): string {
   return value.toLowerCase();
 }
 
+/** Where a change came from (recorded with it in the audit log). */
+export interface Origin {
+  ip: string | null;
+  requestId: string;
+}
+
+export function origin(req: Request): Origin {
+  return { ip: clientIp(req) ?? null, requestId: req.id };
+}
+
 /** The caller's address (X-Forwarded-For only through TRUST_PROXY), canonical form. */
 export function clientIp(req: Request): string | undefined {
   return canonicalIp(req.ip ?? req.socket.remoteAddress);

@@ -5,7 +5,7 @@ import { UserRegisteredSchema } from '@gatewayz/proto';
 import type { AuditLog } from '../audit/audit-log';
 import type { ApiKeyRepository } from '../auth/api-key.repository';
 import { OutboxRelay, USER_REGISTERED_SUBJECT } from '../events/identity-outbox';
-import type { Origin } from '../keys/keys.service';
+import type { Origin } from '../http/validate';
 import { assertAcceptableEmail, normalizeEmail } from './email-policy';
 import { hashPassword, verifyPassword } from './passwords';
 import type { SessionTokens } from './session-tokens';

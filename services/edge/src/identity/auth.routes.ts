@@ -1,8 +1,7 @@
 import { Router, type Request, type RequestHandler } from 'express';
 import { z } from 'zod';
 import type { SlidingLogLimiter } from '@gatewayz/ratelimit';
-import { clientIp, parse } from '../http/validate';
-import { origin } from '../keys/keys.routes';
+import { clientIp, origin, parse } from '../http/validate';
 import { rateLimited } from '../ratelimit/rate-limit-headers';
 import type { AccountService } from './account.service';
 

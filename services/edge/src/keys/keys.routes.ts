@@ -3,13 +3,12 @@ import type { AuditLog } from '../audit/audit-log';
 import { USER_VISIBLE_EVENTS } from '../audit/audit-events';
 import type { AuthContext } from '../auth/api-key-auth';
 import { requirePermission } from '../auth/principal.middleware';
-import { clientIp, parse, uuidParam } from '../http/validate';
-import type { KeysService, Origin } from './keys.service';
+import { origin, parse, uuidParam } from '../http/validate';
+import type { KeysService } from './keys.service';
 import { auditQuerySchema, createKeySchema, keyLimitsSchema, updateKeySchema } from './keys.schemas';
 
 const ONCE = 'This is the only time the key is shown: store it now. It cannot be retrieved later.';
 
-export const origin = (req: Request): Origin => ({ ip: clientIp(req) ?? null, requestId: req.id });
 export const caller = (req: Request): AuthContext => req.auth!;
 
 /** Audit rows as a user sees them. */

@@ -7,18 +7,13 @@ import type { AuditLog } from '../audit/audit-log';
 import type { AuditDetailValue } from '../audit/audit-events';
 import type { AuthContext } from '../auth/api-key-auth';
 import type { ApiKeyRepository } from '../auth/api-key.repository';
+import type { Origin } from '../http/validate';
 import { can } from '../rbac/permissions';
 import { planLimits } from '../ratelimit/plan-limits';
 import { rateLimited } from '../ratelimit/rate-limit-headers';
 import type { KeyRevocation } from './key-revocation';
 import { keyView, type KeyView } from './key-view';
 import type { createKeySchema, keyLimitsSchema, updateKeySchema } from './keys.schemas';
-
-/** Where a change came from (for the audit row). */
-export interface Origin {
-  ip: string | null;
-  requestId: string;
-}
 
 /**
  * A user's own API keys. Every query is scoped by the caller's user id, so another user's key
