@@ -24,7 +24,8 @@ export interface AppDeps {
   routing: ServiceClient<typeof RoutingService>;
   inference: InferenceService;
   checks: Record<string, DependencyCheck>;
-  identity: IdentityModule['http'];
+  /** Identity's middleware and routers; `audit` records admin actions (e.g. credit grants) in the audit log. */
+  identity: IdentityModule['http'] & { audit: IdentityModule['audit'] };
 }
 
 /** The public HTTP API. Every error leaves through errorHandler, in the route's API format. */

@@ -83,7 +83,7 @@ export async function startEdge(config: EdgeConfig, options: { logger?: Logger }
       requestTimeoutMs: config.REQUEST_TIMEOUT_MS,
       tokenMeter: identity.tokenMeter,
     }),
-    identity: identity.http,
+    identity: { ...identity.http, audit: identity.audit },
     checks: {
       postgres: async () => {
         await prisma.$queryRaw`SELECT 1`;
