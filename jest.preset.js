@@ -22,7 +22,10 @@ module.exports = {
         sourceMaps: 'inline',
       },
     ],
+    // ESM-only packages (jose) are compiled to CommonJS for jest; Node itself loads them natively.
+    '/node_modules/jose/.+\\.js$': ['@swc/jest', { jsc: { parser: { syntax: 'ecmascript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
   },
+  transformIgnorePatterns: ['/node_modules/(?!jose/)'],
   moduleFileExtensions: ['ts', 'js', 'json', 'node'],
   moduleNameMapper: {
     // Prisma's generated client imports its siblings with a .js suffix.

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
+import { benchPlansFile, identityBenchmark } from './identity-bench';
 import { runLoad, type LoadResult } from './load';
 import { cpuMicros, machineDescription, peakRssMiB } from './procstat';
 import { ROOT, cleanupNamespace, cli, firstJsonLine, freePort, startNode, stopAll, waitFor } from './processes';
@@ -42,6 +43,7 @@ async function main(): Promise<void> {
       PROVIDER_PROXY_METRICS_PORT: String(proxyOps),
       ROUTING_ADDR: `127.0.0.1:${routingPort}`,
       PROVIDER_PROXY_ADDR: `127.0.0.1:${proxyPort}`,
+      PLANS_FILE: benchPlansFile(),
     };
     cli(['db', 'migrate'], env);
     cli(['db', 'seed'], env);
@@ -139,6 +141,7 @@ async function main(): Promise<void> {
       '|---|---:|',
       ...SERVICES.map((s) => `| ${s} | ${fmt(rss[s]!, 1)} |`),
       '',
+      ...(await identityBenchmark({ databaseUrl: env.DATABASE_URL!, redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379', namespace: `gwbench_${process.pid}` })),
       `Errors across all runs: ${totalErrors}.`,
       '',
     ];

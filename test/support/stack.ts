@@ -25,7 +25,8 @@ export interface TestStack {
   edge: RunningEdge;
   routing: RunningRouting;
   proxy: RunningProviderProxy;
-  createKey(options?: { role?: Role; environment?: 'live' | 'test'; expiresAt?: Date; email?: string }): Promise<{ key: string; keyId: string; userId: string }>;
+  /** A user (plan "enterprise" unless told otherwise, so suites are not throttled) and a key. */
+  createKey(options?: { role?: Role; environment?: 'live' | 'test'; expiresAt?: Date; email?: string; plan?: string }): Promise<{ key: string; keyId: string; userId: string }>;
   close(): Promise<void>;
 }
 
@@ -51,6 +52,12 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
     PROVIDER_PROXY_PORT: '0',
     PROVIDER_PROXY_METRICS_PORT: '0',
     PORT: '0',
+    // Suites share one Redis namespace and all come from 127.0.0.1: limits that would throttle
+    // them are raised here; the identity suites set their own (and X-Forwarded-For per test).
+    TRUST_PROXY: 'loopback',
+    RATE_LIMIT_IP_RPM: '1000000',
+    AUTH_LOGIN_LIMIT: '100000',
+    AUTH_REGISTER_LIMIT: '100000',
     ...options.env,
   };
   const logger = (service: string): Logger =>
@@ -73,7 +80,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
     proxy,
     async createKey(o = {}) {
       const email = o.email ?? `user-${randomBytes(6).toString('hex')}@example.com`;
-      const user = await repo.findOrCreateUser(email, o.role ?? 'user');
+      const user = await repo.findOrCreateUser(email, o.role ?? 'user', o.plan ?? 'enterprise');
       const created = await repo.createKey({ userId: user.id, name: 'test', environment: o.environment ?? 'live', expiresAt: o.expiresAt ?? null });
       return { key: created.key, keyId: created.id, userId: user.id };
     },

@@ -11,6 +11,7 @@ import type { InferenceService } from './inference/inference.service';
 import { completionsHandler } from './completions/completions.route';
 import type { EdgeConfig } from './config';
 import { healthHandler, quickHealthHandler, type DependencyCheck } from './health/health.route';
+import type { IdentityModule } from './identity/identity.module';
 import { errorHandler, notFoundHandler } from './http/errors';
 import { jsonBody } from './http/json-body';
 import { requestBasics } from './http/request-basics';
@@ -29,6 +30,8 @@ export interface AppDeps {
   inference: InferenceService;
   providerKeys: ProviderKeysDeps;
   checks: Record<string, DependencyCheck>;
+  /** Identity's middleware and routers; `audit` records admin actions (e.g. credit grants) in the audit log. */
+  identity: IdentityModule['http'] & { audit: IdentityModule['audit'] };
 }
 
 /** The public HTTP API. Every error leaves through errorHandler, in the route's API format. */
@@ -38,6 +41,7 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');
+  app.set('trust proxy', config.TRUST_PROXY);
 
   app.use(requestBasics(deps.http));
 
@@ -47,6 +51,12 @@ export function createApp(deps: AppDeps): Express {
     res.setHeader('content-type', deps.registry.contentType);
     res.end(await deps.registry.metrics());
   });
+
+  // Identity: layer-1 IP limits; every /admin route behind the admin guard (keep this above
+  // any admin route); authentication and layers 2/3 in front of every /v1 route.
+  app.use(deps.identity.ipLimit);
+  app.use(['/admin', '/api/admin'], deps.identity.adminGuard);
+  app.use('/v1', deps.identity.v1Gate);
 
   app.get('/v1/models', listModelsHandler(deps.routing, config.RESOLVE_TIMEOUT_MS));
   app.get('/v1/models/{*id}', retrieveModelHandler(deps.routing, config.RESOLVE_TIMEOUT_MS));
@@ -58,6 +68,8 @@ export function createApp(deps: AppDeps): Express {
   app.post('/v1/completions', requireApiKey(deps.authenticator), body, completionsHandler(deps.inference));
   app.use(mediaRouter({ authenticator: deps.authenticator, inference: deps.inference, body: limits, maxAudioBytes: config.MAX_AUDIO_BYTES }));
   app.use(providerKeysRouter({ ...deps.providerKeys, authenticator: deps.authenticator, body: limits }));
+
+  app.use(deps.identity.router);
 
   app.use(notFoundHandler());
   app.use(errorHandler(deps.logger));

@@ -1,4 +1,5 @@
 import { commonEnv, env, loadConfig, peerEnv, z } from '@gatewayz/config';
+import { identityEnv } from './identity/identity.config';
 
 export const edgeEnv = {
   ...commonEnv,
@@ -29,6 +30,7 @@ export const edgeEnv = {
   AUTH_CACHE_TTL_MS: env.int(300_000, 1_000),
   AUTH_CACHE_ENTRIES: env.int(512, 1),
   GATEWAYZ_VERSION: env.host(process.env.npm_package_version ?? '0.1.0'),
+  ...identityEnv,
 };
 
 export type EdgeConfig = ReturnType<typeof loadEdgeConfig>;

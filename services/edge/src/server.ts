@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Express } from 'express';
 import { Bus } from '@gatewayz/bus';
 import { Fernet } from '@gatewayz/crypto';
 import { createPrisma } from '@gatewayz/db';
@@ -16,6 +17,8 @@ import { ByokKeys } from './byok/byok-keys';
 import { ProviderKeyRepository } from './byok/provider-keys.repository';
 import type { EdgeConfig } from './config';
 import { USAGE_STREAM, UsagePublisher } from './events/usage-publisher';
+import { answerClientErrors } from './http/client-errors';
+import { IdentityModule, checkAnonymousLimits } from './identity/identity.module';
 import { InferenceService } from './inference/inference.service';
 import { ResolveCache } from './routing/resolve-cache';
 
@@ -23,10 +26,14 @@ export interface RunningEdge {
   port: number;
   url: string;
   usage: UsagePublisher;
+  identity: IdentityModule;
+  /** The express app (tests walk its routes). */
+  app: Express;
   close(): Promise<void>;
 }
 
 export async function startEdge(config: EdgeConfig, options: { logger?: Logger } = {}): Promise<RunningEdge> {
+  checkAnonymousLimits(config);
   const logger = options.logger ?? createLogger({ service: 'edge', level: config.LOG_LEVEL });
   const registry = createRegistry('edge');
   const prisma = createPrisma({ url: config.DATABASE_URL, poolSize: 10 });
@@ -53,6 +60,8 @@ export async function startEdge(config: EdgeConfig, options: { logger?: Logger }
 
   // NATS may be down at start: usage events queue until it is reachable.
   let bus: Bus | undefined;
+  const identity = new IdentityModule({ config, logger, registry, prisma, redis, repository, authenticator, bus: () => bus });
+  identity.start();
   const stopConnecting = new AbortController();
   const connecting = Bus.connectWithRetry({ url: config.NATS_URL, name: 'edge', namespace: config.GATEWAYZ_NAMESPACE, logger }, stopConnecting.signal)
     .then(async (b) => {
@@ -61,6 +70,7 @@ export async function startEdge(config: EdgeConfig, options: { logger?: Logger }
       b.subscribeCore('catalog.updated', () => resolver.clear());
       b.subscribeCore<{ user_id?: string }>('byok.changed', (m) => m.user_id && byok.invalidate(m.user_id));
       bus = b;
+      await identity.attachBus(b);
     })
     .catch((err: unknown) => logger.error('NATS setup failed', { err }));
   const usage = new UsagePublisher(() => bus, logger);
@@ -88,7 +98,9 @@ export async function startEdge(config: EdgeConfig, options: { logger?: Logger }
       usage,
       metrics: inferenceMetrics(registry),
       requestTimeoutMs: config.REQUEST_TIMEOUT_MS,
+      tokenMeter: identity.tokenMeter,
     }),
+    identity: { ...identity.http, audit: identity.audit },
     checks: {
       postgres: async () => {
         await prisma.$queryRaw`SELECT 1`;
@@ -108,7 +120,11 @@ export async function startEdge(config: EdgeConfig, options: { logger?: Logger }
     },
   });
 
-  const server = http.createServer({ headersTimeout: config.HEADERS_TIMEOUT_MS, requestTimeout: config.BODY_TIMEOUT_MS, keepAliveTimeout: 65_000 }, app);
+  const server = http.createServer(
+    { headersTimeout: config.HEADERS_TIMEOUT_MS, requestTimeout: config.BODY_TIMEOUT_MS, keepAliveTimeout: 65_000, maxHeaderSize: config.MAX_HEADER_BYTES },
+    app,
+  );
+  answerClientErrors(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.PORT, config.HOST, () => resolve());
@@ -121,12 +137,15 @@ export async function startEdge(config: EdgeConfig, options: { logger?: Logger }
     port,
     url,
     usage,
+    identity,
+    app,
     close: async () => {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
       });
       await usage.drain(5_000);
+      await identity.close();
       routing.close();
       proxy.close();
       media.close();

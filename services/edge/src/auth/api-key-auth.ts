@@ -2,13 +2,25 @@ import { LRUCache } from 'lru-cache';
 import { errors, type GatewayError } from '@gatewayz/errors';
 import { hashApiKey, isWellFormedApiKey } from '@gatewayz/crypto';
 import { TieredCache, type Redis } from '@gatewayz/redis';
-import type { ApiKeyRepository, KeyRecord } from './api-key.repository';
+import { NO_OVERRIDES, type ApiKeyRepository, type KeyRecord } from './api-key.repository';
 
+/**
+ * Who is calling. An API key gives userId + keyId; a session token (/user/*, /admin/*) gives
+ * userId and keyId ''; an anonymous call (a free model without a key, layer 3) gives
+ * `anonymous: true` with userId and keyId ''.
+ */
 export interface AuthContext {
   keyId: string;
   userId: string;
   role: KeyRecord['role'];
   scopes: string[];
+  anonymous: boolean;
+}
+
+/** Records cached before a field existed get its default. */
+function decodeRecord(text: string): KeyRecord {
+  const r = JSON.parse(text) as Partial<KeyRecord> & Omit<KeyRecord, 'plan' | 'limits'>;
+  return { ...r, plan: r.plan ?? 'free', limits: r.limits ?? NO_OVERRIDES };
 }
 
 /** The bearer token of an Authorization header, or of x-api-key (Anthropic clients). */
@@ -43,11 +55,16 @@ export class ApiKeyAuthenticator {
       redisTtlMs: options.ttlMs,
       redis: options.redis,
       encode: JSON.stringify,
-      decode: (text) => JSON.parse(text) as KeyRecord,
+      decode: decodeRecord,
     });
   }
 
   async authenticate(key: string | undefined): Promise<AuthContext> {
+    return (await this.authenticateRecord(key)).auth;
+  }
+
+  /** Authenticates and returns the key's record too (restrictions, plan, limits). */
+  async authenticateRecord(key: string | undefined): Promise<{ auth: AuthContext; record: KeyRecord; hash: string }> {
     if (key === undefined) {
       throw errors.unauthorized('Missing API key. Send it as "Authorization: Bearer gw_live_...".', 'missing_api_key');
     }
@@ -63,12 +80,30 @@ export class ApiKeyAuthenticator {
     }
     const problem = rejection(record, Date.now());
     if (problem) throw problem;
-    return { keyId: record.keyId, userId: record.userId, role: record.role, scopes: record.scopes };
+    return { auth: { keyId: record.keyId, userId: record.userId, role: record.role, scopes: record.scopes, anonymous: false }, record, hash };
   }
 
-  /** Forget a key everywhere (after revoke/rotate/delete by hash). */
+  /**
+   * True when `key` is a valid key already in this process's cache: no I/O (layer 1 exempts
+   * such requests before authentication runs).
+   */
+  isCachedValid(key: string | undefined): boolean {
+    if (key === undefined || !isWellFormedApiKey(key)) return false;
+    const record = this.cache.peekLocal(hashApiKey(key, this.hmacSecret));
+    return record !== undefined && rejection(record, Date.now()) === undefined;
+  }
+
+  /** Forget a key everywhere (after revoke/rotate/delete by hash): this process and Redis. */
   async invalidate(hash: string): Promise<void> {
     await this.cache.delete(hash);
+  }
+
+  /** Forget keys in this process only (another replica changed them; keys.revoked). */
+  evictLocal(hashes: readonly string[]): void {
+    for (const h of hashes) {
+      this.cache.evictLocal(h);
+      this.unknown.delete(h);
+    }
   }
 }
 

@@ -8,9 +8,14 @@ declare module 'express-serve-static-core' {
   }
 }
 
-/** Requires a valid API key; the identity rides on the request and on every log line. */
+/**
+ * Requires a valid API key; the identity rides on the request and on every log line. On /v1 the
+ * identity gate has already authenticated the caller (key, or anonymous for a free model) and
+ * this only refuses a request it left without identity (401).
+ */
 export function requireApiKey(authenticator: ApiKeyAuthenticator) {
   return (req: Request, _res: Response, next: NextFunction): void => {
+    if (req.auth) return next();
     authenticator.authenticate(presentedKey(req.headers as never)).then(
       (auth) => {
         req.auth = auth;

@@ -3,21 +3,29 @@ import { seedCatalog } from '@gatewayz/catalog';
 import { commonEnv, env, loadConfig, z } from '@gatewayz/config';
 import { Fernet, hashApiKey, isWellFormedApiKey } from '@gatewayz/crypto';
 import { Role, createPrisma, ensureDatabase, migrate } from '@gatewayz/db';
+import { loadPlans } from '@gatewayz/plans';
 import { ApiKeyRepository } from '../auth/api-key.repository';
+import { auditPrune, auditVerify } from './audit-commands';
+import { reencryptKeys, revokeKey } from './key-commands';
 
 /**
  * Operator CLI (npm run gw -- <command>):
- *   keys create --email <email> [--name <name>] [--env live|test] [--role user|developer|support|admin] [--expires-days <n>]
+ *   keys create --email <email> [--name <name>] [--env live|test] [--role user|developer|support|admin] [--plan <plan>] [--expires-days <n>]
  *   keys list --email <email>
  *   keys revoke <key-id>
  *   keys verify  (key on stdin)
+ *   keys reencrypt  (Fernet key rotation)
+ *   audit verify | audit prune
  *   db migrate | db seed
  */
 const USAGE = `usage:
-  gw keys create --email <email> [--name <name>] [--env live|test] [--role user|developer|support|admin] [--expires-days <n>]
+  gw keys create --email <email> [--name <name>] [--env live|test] [--role user|developer|support|admin] [--plan free|starter|pro|enterprise] [--expires-days <n>]
   gw keys list --email <email>
   gw keys revoke <key-id>
   gw keys verify            (reads a key on stdin; exit 0 when it authenticates)
+  gw keys reencrypt         (re-encrypts every stored key under the first API_KEY_ENCRYPTION_KEYS key)
+  gw audit verify           (checks the audit log's hash chains; exit 1 when tampered)
+  gw audit prune            (removes audit rows past their retention)
   gw db migrate
   gw db seed`;
 
@@ -34,6 +42,7 @@ async function main(): Promise<void> {
       name: { type: 'string' },
       env: { type: 'string' },
       role: { type: 'string' },
+      plan: { type: 'string' },
       'expires-days': { type: 'string' },
       quiet: { type: 'boolean' },
     },
@@ -51,6 +60,19 @@ async function main(): Promise<void> {
     if (command === 'seed') {
       const result = await seedCatalog(base.DATABASE_URL);
       process.stdout.write(`catalog: ${result.providers} providers, ${result.models} models\n`);
+      return;
+    }
+    fail(USAGE);
+  }
+  if (group === 'audit') {
+    const write = (line: string) => process.stdout.write(`${line}\n`);
+    if (command === 'verify') {
+      const { ok } = await auditVerify(base.DATABASE_URL, write);
+      process.exitCode = ok ? 0 : 1;
+      return;
+    }
+    if (command === 'prune') {
+      await auditPrune(base.DATABASE_URL, write);
       return;
     }
     fail(USAGE);
@@ -74,7 +96,8 @@ async function main(): Promise<void> {
       if (!(role in Role)) fail(`--role must be one of ${Object.keys(Role).join(', ')}`);
       const days = values['expires-days'] === undefined ? undefined : Number(values['expires-days']);
       if (days !== undefined && (!Number.isInteger(days) || days <= 0)) fail('--expires-days must be a positive integer');
-      const user = await repo.findOrCreateUser(email, role as Role);
+      if (values.plan !== undefined && !loadPlans().bySlug(values.plan)) fail(`--plan must be one of ${loadPlans().plans.map((p) => p.slug).join(', ')}`);
+      const user = await repo.findOrCreateUser(email, role as Role, values.plan);
       const created = await repo.createKey({
         userId: user.id,
         name: values.name ?? 'cli',
@@ -112,11 +135,28 @@ async function main(): Promise<void> {
       if (keys.length === 0) process.stdout.write('no keys\n');
       return;
     }
+    if (command === 'reencrypt') {
+      // Fernet key rotation: prepend a new key to API_KEY_ENCRYPTION_KEYS, run this, then drop the old key.
+      const { done, unreadable } = await reencryptKeys(prisma, new Fernet(cfg.API_KEY_ENCRYPTION_KEYS.split(',')));
+      process.stdout.write(`re-encrypted ${done} keys under the newest encryption key\n`);
+      if (unreadable > 0) {
+        process.stdout.write(`${unreadable} keys could not be decrypted with any configured key and were left as they are\n`);
+        process.exitCode = 1;
+      }
+      return;
+    }
     if (command === 'revoke') {
       if (!arg || !z.uuid().safeParse(arg).success) fail('keys revoke needs a key id (a UUID, from keys list)');
-      const updated = await prisma.apiKey.updateMany({ where: { id: arg, deletedAt: null }, data: { isActive: false, deletedAt: new Date() } });
-      if (updated.count === 0) fail(`no active key with id ${arg}`);
-      process.stdout.write(`revoked ${arg} (edges forget it within the auth cache TTL)\n`);
+      const brokers = loadConfig({ REDIS_URL: commonEnv.REDIS_URL, NATS_URL: commonEnv.NATS_URL, GATEWAYZ_NAMESPACE: commonEnv.GATEWAYZ_NAMESPACE });
+      const found = await revokeKey({
+        prisma,
+        keyId: arg,
+        redisUrl: brokers.REDIS_URL,
+        natsUrl: brokers.NATS_URL,
+        namespace: brokers.GATEWAYZ_NAMESPACE,
+        out: (line) => process.stdout.write(`${line}\n`),
+      });
+      if (!found) fail(`no active key with id ${arg}`);
       return;
     }
     fail(USAGE);

@@ -6,6 +6,8 @@ declare module 'express-serve-static-core' {
   interface Request {
     /** The raw request body, once read. */
     rawBody?: Buffer;
+    /** Why an earlier read of the body (the /v1 gate's, for anonymous access) failed. */
+    bodyError?: unknown;
   }
 }
 
@@ -40,6 +42,9 @@ function isJsonContentType(type: string | undefined): boolean {
  */
 export function jsonBody(options: { limit: number; maxDepth: number }) {
   return (req: Request, _res: Response, next: NextFunction): void => {
+    // Read once already (the /v1 gate reads bodies of keyless requests): reuse that outcome.
+    if (req.bodyError !== undefined) return next(req.bodyError);
+    if (req.rawBody !== undefined) return next();
     if (!isJsonContentType(req.headers['content-type'])) {
       next(errors.unsupportedMediaType(`Content-Type must be application/json, got '${String(req.headers['content-type']).slice(0, 100)}'.`));
       return;

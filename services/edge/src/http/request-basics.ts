@@ -25,10 +25,13 @@ export function requestBasics(metrics: ReturnType<typeof httpMetrics>) {
     const id = typeof given === 'string' && CLIENT_ID.test(given) ? given : randomUUID();
     req.id = id;
     res.setHeader('x-request-id', id);
+    // Anthropic's SDKs read `request-id`; every response carries it, whoever answers.
+    res.setHeader('request-id', id);
     res.setHeader('x-content-type-options', 'nosniff');
     res.setHeader('x-frame-options', 'DENY');
     res.setHeader('referrer-policy', 'no-referrer');
     res.setHeader('cache-control', 'no-store');
+    res.setHeader('content-security-policy', "default-src 'none'; frame-ancestors 'none'");
     metrics.inFlight.inc();
     res.once('close', () => {
       metrics.inFlight.dec();

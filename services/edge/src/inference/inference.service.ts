@@ -99,6 +99,8 @@ export interface InferenceDeps {
   usage: UsagePublisher;
   metrics: ReturnType<typeof inferenceMetrics>;
   requestTimeoutMs: number;
+  /** Identity: fills the key's token budgets (layer-2 TPM / per day / per month) with what it used. */
+  tokenMeter?: { record(auth: AuthContext, usage: Usage): void };
 }
 
 function priceOf(resolved: ResolveResponse, provider: string): Price | undefined {
@@ -282,5 +284,7 @@ export class InferenceService {
         occurredAtMs: BigInt(Date.now()),
       }),
     );
+    // Token budgets (per-key TPM, tokens per day/month) count what each request used.
+    deps.tokenMeter?.record(e.auth, usage);
   }
 }

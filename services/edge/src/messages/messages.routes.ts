@@ -27,7 +27,7 @@ export interface MessagesDeps {
 /**
  * The Anthropic Messages API: POST /v1/messages (JSON or the Anthropic event stream) and
  * POST /v1/messages/count_tokens, for any model. Errors on these paths use Anthropic's shape
- * (http/errors.ts picks it by path); every answer carries `request-id`. The key may come as
+ * (http/errors.ts picks it by path); every answer carries `request-id` (http/request-basics.ts). The key may come as
  * x-api-key or Authorization: Bearer; anthropic-version / anthropic-beta are accepted and need
  * nothing from us.
  */
@@ -35,10 +35,6 @@ export function messagesRouter(deps: MessagesDeps): Router {
   const router = Router();
   const auth = requireApiKey(deps.authenticator);
   const body = jsonBody(deps.body);
-  router.use('/v1/messages', (req, res, next) => {
-    res.setHeader('request-id', req.id);
-    next();
-  });
   router.post('/v1/messages', auth, body, (req, res) => createMessage(deps.inference, req, res));
   router.post('/v1/messages/count_tokens', auth, body, (req, res) => countTokens(deps, req, res));
   return router;
