@@ -6,6 +6,9 @@ const { compilerOptions } = require('./tsconfig.base.json');
 
 const root = __dirname;
 
+// ESM-only packages jest (CommonJS, Node 20) must compile before it can require them.
+const ESM_ONLY = ['jose'];
+
 module.exports = {
   testEnvironment: 'node',
   transform: {
@@ -22,7 +25,9 @@ module.exports = {
         sourceMaps: 'inline',
       },
     ],
+    [`node_modules/(${ESM_ONLY.join('|')})/.+\\.js$`]: ['@swc/jest', { jsc: { parser: { syntax: 'ecmascript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
   },
+  transformIgnorePatterns: [`/node_modules/(?!(${ESM_ONLY.join('|')})/)`],
   moduleFileExtensions: ['ts', 'js', 'json', 'node'],
   moduleNameMapper: {
     // Prisma's generated client imports its siblings with a .js suffix.
