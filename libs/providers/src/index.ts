@@ -7,4 +7,8 @@ export * from './transport/http';
 export * from './transport/retry-after';
 export { openAICompatibleTranslator, OPENAI_COMPATIBLE, normalizeOpenAIUsage } from './openai-compatible';
 export { anthropicTranslator, normalizeAnthropicUsage, ANTHROPIC_DROPPED } from './anthropic';
+export { geminiTranslator, normalizeGeminiUsage } from './gemini';
+export { vertexTranslator, vertexSigner, ServiceAccounts } from './vertex';
+export { cohereTranslator, normalizeCohereUsage } from './cohere';
+export { bedrockTranslator, bedrockSigner, EventStreamDecoder } from './bedrock';
 export { simAdapter } from './sim';
