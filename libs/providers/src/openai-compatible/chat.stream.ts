@@ -40,7 +40,7 @@ export class OpenAIStreamTranslator implements StreamTranslator {
     }
     if (json === null || typeof json !== 'object') throw malformed(this.provider, 'a stream event is not an object');
     if (json.error) throw inBodyError(this.provider, json.error, 200);
-    if (typeof json.id === 'string') this.meta.id ??= json.id;
+    if (typeof json.id === 'string' && json.id) this.meta.id ??= json.id;
     if (typeof json.system_fingerprint === 'string') this.meta.systemFingerprint = json.system_fingerprint;
     // Usage: top level (OpenAI), under x_groq (Groq), or inside the last choice (Moonshot).
     const groq = json.x_groq as { usage?: unknown } | undefined;
