@@ -5,6 +5,7 @@ export * from './registry';
 export * from './sse/sse-parser';
 export * from './transport/http';
 export * from './transport/retry-after';
+export * from './usage/token-estimate';
 export { openAICompatibleTranslator, OPENAI_COMPATIBLE, normalizeOpenAIUsage } from './openai-compatible';
 export { anthropicTranslator, normalizeAnthropicUsage, ANTHROPIC_DROPPED } from './anthropic';
 export { geminiTranslator, normalizeGeminiUsage } from './gemini';
