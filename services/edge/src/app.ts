@@ -4,6 +4,8 @@ import type { Registry, httpMetrics } from '@gatewayz/metrics';
 import type { RoutingService } from '@gatewayz/proto';
 import type { ServiceClient } from '@gatewayz/rpc';
 import type { ApiKeyAuthenticator } from './auth/api-key-auth';
+import { adminProvidersRouter } from './admin/providers.routes';
+import type { CustomProviderService } from './admin/custom-providers.service';
 import { requireApiKey } from './auth/authenticate.middleware';
 import { chatCompletionsHandler } from './chat/chat-completions.route';
 import type { InferenceService } from './inference/inference.service';
@@ -22,6 +24,7 @@ export interface AppDeps {
   authenticator: ApiKeyAuthenticator;
   routing: ServiceClient<typeof RoutingService>;
   inference: InferenceService;
+  customProviders: CustomProviderService;
   checks: Record<string, DependencyCheck>;
 }
 
@@ -47,6 +50,7 @@ export function createApp(deps: AppDeps): Express {
 
   const body = jsonBody({ limit: config.MAX_BODY_BYTES, maxDepth: config.MAX_JSON_DEPTH });
   app.post('/v1/chat/completions', requireApiKey(deps.authenticator), body, chatCompletionsHandler(deps.inference));
+  app.use('/admin/providers', adminProvidersRouter({ authenticator: deps.authenticator, body, providers: deps.customProviders }));
 
   app.use(notFoundHandler());
   app.use(errorHandler(deps.logger));

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Bus } from '@gatewayz/bus';
+import { loadCatalogFile } from '@gatewayz/catalog';
 import { Fernet } from '@gatewayz/crypto';
 import { createPrisma } from '@gatewayz/db';
 import { createLogger, type Logger } from '@gatewayz/logger';
@@ -8,6 +9,7 @@ import { createRegistry, httpMetrics, inferenceMetrics } from '@gatewayz/metrics
 import { ProviderService, RoutingService } from '@gatewayz/proto';
 import { createRedis } from '@gatewayz/redis';
 import { createClient } from '@gatewayz/rpc';
+import { CustomProviderService } from './admin/custom-providers.service';
 import { createApp } from './app';
 import { ApiKeyAuthenticator } from './auth/api-key-auth';
 import { ApiKeyRepository } from './auth/api-key.repository';
@@ -65,6 +67,16 @@ export async function startEdge(config: EdgeConfig, options: { logger?: Logger }
     http: httpMetrics(registry),
     authenticator,
     routing,
+    customProviders: new CustomProviderService({
+      prisma,
+      fernet,
+      builtIn: new Set(loadCatalogFile().providers.map((p) => p.slug)),
+      catalogUpdated: () => {
+        resolver.clear();
+        bus?.publishCore('catalog.updated', { source: 'admin', at: Date.now() });
+      },
+      logger,
+    }),
     inference: new InferenceService({
       resolver,
       proxy,
