@@ -9,14 +9,14 @@ import type { FakeUpstream } from '@gatewayz/testing';
 export type Chunk = OpenAI.Chat.Completions.ChatCompletionChunk;
 export type UsageWithCost = OpenAI.CompletionUsage & { cost?: number };
 
-export const WEATHER_TOOL: OpenAI.Chat.Completions.ChatCompletionTool = {
+export const WEATHER_TOOL = {
   type: 'function',
   function: {
     name: 'get_weather',
     description: 'Current weather in a city',
     parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
   },
-};
+} satisfies OpenAI.Chat.Completions.ChatCompletionFunctionTool;
 
 export const TWO_CALLS = [
   { id: 'call_paris', name: 'get_weather', arguments: '{"city":"Paris"}' },
@@ -109,8 +109,8 @@ export async function sdkRetriesOn429(options: { baseURL: string; apiKey: string
 }
 
 /** The upstream fails mid-stream: the SDK gets the first pieces, then throws; no finish_reason. */
-export async function midStreamFailure(client: OpenAI, fake: FakeUpstream, model: string, fault: 'stream-error' | 'malformed') {
-  fake.enqueue({ kind: fault, afterChunks: 3 });
+export async function midStreamFailure(client: OpenAI, fake: FakeUpstream, model: string, fault: 'stream-error' | 'malformed', afterChunks = 3) {
+  fake.enqueue({ kind: fault, afterChunks });
   const stream = await client.chat.completions.create({ model, messages: [{ role: 'user', content: 'one two three four five' }], stream: true });
   let content = '';
   const finishes: string[] = [];

@@ -17,8 +17,9 @@ export interface StreamTranslator {
  * translator as events too (`event` = the frame's type, `data` = its JSON payload).
  */
 export interface FrameDecoder {
-  push(bytes: Uint8Array): SseEvent[];
-  end(): SseEvent[];
+  /** May be lazy: a frame that cannot be decoded throws when iteration reaches it, after the good ones before it. */
+  push(bytes: Uint8Array): Iterable<SseEvent>;
+  end(): Iterable<SseEvent>;
 }
 
 export interface ErrorDetail {
@@ -85,9 +86,17 @@ function guarded<T>(provider: string, what: string, fn: () => T): T {
   }
 }
 
-/** Lazily, so the chunks before an in-stream error still reach the client. */
-function* translateAll(stream: StreamTranslator, events: SseEvent[], provider: string): Generator<NormalizedChunk> {
-  for (const event of events) yield* guarded(provider, 'a stream event has an unexpected shape', () => stream.push(event));
+/**
+ * Decodes and translates lazily, so the chunks before an in-stream error or an undecodable
+ * frame still reach the client, and the error right after them.
+ */
+function* translateAll(stream: StreamTranslator, decode: () => Iterable<SseEvent>, provider: string): Generator<NormalizedChunk> {
+  const events = guarded(provider, 'an undecodable stream frame', () => decode()[Symbol.iterator]());
+  for (;;) {
+    const next = guarded(provider, 'an undecodable stream frame', () => events.next());
+    if (next.done) return;
+    yield* guarded(provider, 'a stream event has an unexpected shape', () => stream.push(next.value));
+  }
 }
 
 async function readJson(call: ChatCall, body: AsyncIterable<Uint8Array | Buffer>): Promise<unknown> {
@@ -132,11 +141,9 @@ export function httpChatAdapter<C>(
         const stream = translator.createStreamTranslator(provider, hooks, built.context);
         try {
           for await (const bytes of res.body) {
-            const events = guarded(provider, 'an undecodable stream frame', () => decoder.push(bytes as Uint8Array));
-            for (const chunk of translateAll(stream, events, provider)) yield { type: 'chunk', chunk };
+            for (const chunk of translateAll(stream, () => decoder.push(bytes as Uint8Array), provider)) yield { type: 'chunk', chunk };
           }
-          const rest = guarded(provider, 'an undecodable stream frame', () => decoder.end());
-          for (const chunk of translateAll(stream, rest, provider)) yield { type: 'chunk', chunk };
+          for (const chunk of translateAll(stream, () => decoder.end(), provider)) yield { type: 'chunk', chunk };
         } catch (err) {
           if (err instanceof ProviderError) throw err;
           throw transportError(provider, err, call.signal);

@@ -215,9 +215,14 @@ describe('Bedrock ConverseStream (event-stream binary framing)', () => {
     const bytes = events('stream-text.events.json');
     const corrupted = Uint8Array.from(bytes);
     corrupted[20] = corrupted[20]! ^ 0xff;
-    expect(() => new EventStreamDecoder().push(corrupted)).toThrow();
+    expect(() => [...new EventStreamDecoder().push(corrupted)]).toThrow();
+    // Good frames before a bad one in the same read come out first; the error follows.
+    const good = bytes.subarray(0, new DataView(bytes.buffer, bytes.byteOffset).getUint32(0));
+    const lazy = new EventStreamDecoder().push(Buffer.concat([good, corrupted]))[Symbol.iterator]();
+    expect(lazy.next().value).toMatchObject({ event: 'messageStart' });
+    expect(() => lazy.next()).toThrow();
     const decoder = new EventStreamDecoder();
-    decoder.push(bytes.subarray(0, 50));
+    expect([...decoder.push(bytes.subarray(0, 50))]).toEqual([]);
     expect(() => decoder.end()).toThrow();
   });
 

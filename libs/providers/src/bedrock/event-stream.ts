@@ -18,21 +18,20 @@ export class EventStreamDecoder implements FrameDecoder {
   private readonly codec = new EventStreamCodec(toUtf8, fromUtf8);
   private buffer = new Uint8Array(0);
 
-  push(bytes: Uint8Array): SseEvent[] {
+  /** Lazy: each whole message is decoded as iteration reaches it (a bad one throws there). */
+  *push(bytes: Uint8Array): Generator<SseEvent> {
     const joined = new Uint8Array(this.buffer.length + bytes.length);
     joined.set(this.buffer);
     joined.set(bytes, this.buffer.length);
     this.buffer = joined;
-    const out: SseEvent[] = [];
     while (this.buffer.length >= PRELUDE_BYTES) {
       const total = new DataView(this.buffer.buffer, this.buffer.byteOffset, this.buffer.byteLength).getUint32(0, false);
       if (total < 16) throw new Error(`event-stream message length ${total} is impossible`);
-      if (this.buffer.length < total) break;
+      if (this.buffer.length < total) return;
       const message = this.codec.decode(this.buffer.subarray(0, total));
       this.buffer = this.buffer.slice(total);
-      out.push(toEvent(message.headers, message.body));
+      yield toEvent(message.headers, message.body);
     }
-    return out;
   }
 
   end(): SseEvent[] {
