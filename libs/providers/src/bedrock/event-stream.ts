@@ -16,21 +16,25 @@ const PRELUDE_BYTES = 4;
 
 export class EventStreamDecoder implements FrameDecoder {
   private readonly codec = new EventStreamCodec(toUtf8, fromUtf8);
-  private buffer = new Uint8Array(0);
+  private buffer: Uint8Array = new Uint8Array(0);
 
   /** Lazy: each whole message is decoded as iteration reaches it (a bad one throws there). */
   *push(bytes: Uint8Array): Generator<SseEvent> {
-    const joined = new Uint8Array(this.buffer.length + bytes.length);
-    joined.set(this.buffer);
-    joined.set(bytes, this.buffer.length);
-    this.buffer = joined;
-    while (this.buffer.length >= PRELUDE_BYTES) {
-      const total = new DataView(this.buffer.buffer, this.buffer.byteOffset, this.buffer.byteLength).getUint32(0, false);
-      if (total < 16) throw new Error(`event-stream message length ${total} is impossible`);
-      if (this.buffer.length < total) return;
-      const message = this.codec.decode(this.buffer.subarray(0, total));
-      this.buffer = this.buffer.slice(total);
-      yield toEvent(message.headers, message.body);
+    this.buffer = this.buffer.length === 0 ? bytes : concat(this.buffer, bytes);
+    let offset = 0;
+    try {
+      while (this.buffer.length - offset >= PRELUDE_BYTES) {
+        const view = new DataView(this.buffer.buffer, this.buffer.byteOffset + offset, PRELUDE_BYTES);
+        const total = view.getUint32(0, false);
+        if (total < 16) throw new Error(`event-stream message length ${total} is impossible`);
+        if (this.buffer.length - offset < total) break;
+        const message = this.codec.decode(this.buffer.subarray(offset, offset + total));
+        offset += total;
+        yield toEvent(message.headers, message.body);
+      }
+    } finally {
+      // Keep only the incomplete tail (copied: the caller may reuse its chunk).
+      this.buffer = offset >= this.buffer.length ? new Uint8Array(0) : this.buffer.slice(offset);
     }
   }
 
@@ -38,6 +42,13 @@ export class EventStreamDecoder implements FrameDecoder {
     if (this.buffer.length > 0) throw new Error('event stream ended inside a message');
     return [];
   }
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
 }
 
 function header(headers: Record<string, { type: string; value: unknown }>, name: string): string | undefined {
