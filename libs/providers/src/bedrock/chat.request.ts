@@ -64,7 +64,7 @@ export function toConverseMessages(messages: ChatMessage[], provider: string): P
         break;
       case 'assistant': {
         const blocks: ConverseBlock[] = [];
-        const text = textOf(m.content as never);
+        const text = textOf(m.content);
         if (text) blocks.push({ text });
         for (const tc of m.tool_calls ?? []) blocks.push({ toolUse: { toolUseId: tc.id, name: tc.function.name, input: parseToolArguments(tc.function.arguments) } });
         push('assistant', blocks);

@@ -58,7 +58,7 @@ export function toCohereMessages(messages: ChatMessage[], provider: string): Coh
         return { role: 'user', content: userContent(m.content, i, provider) };
       case 'assistant': {
         const out: CohereMessage = { role: 'assistant' };
-        const text = textOf(m.content as never);
+        const text = textOf(m.content);
         if (text) out.content = text;
         if (m.tool_calls && m.tool_calls.length > 0) {
           out.tool_calls = m.tool_calls.map((tc) => ({ id: tc.id, type: 'function', function: { name: tc.function.name, arguments: tc.function.arguments || '{}' } }));

@@ -84,7 +84,7 @@ export function toGeminiContents(messages: ChatMessage[], ctx: { provider: strin
         break;
       case 'assistant': {
         const parts: GeminiPart[] = [];
-        const text = textOf(m.content as never);
+        const text = textOf(m.content);
         if (text) parts.push({ text });
         for (const tc of m.tool_calls ?? []) parts.push({ functionCall: { name: tc.function.name, args: parseToolArguments(tc.function.arguments) } });
         push('model', parts);

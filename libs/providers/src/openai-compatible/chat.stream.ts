@@ -1,7 +1,7 @@
 import type { AdapterHooks, NormalizedChunk, NormalizedUsage, UpstreamMeta } from '../contract';
 import { malformed, type StreamTranslator } from '../http-chat';
 import type { SseEvent } from '../sse/sse-parser';
-import { inBodyError, normalizeOpenAIUsage, toChoiceDelta, type OpenAIUsageWire, type ToolIndexer } from './chat.response';
+import { inBodyError, normalizeOpenAIUsage, toChoiceDelta, type OpenAIUsageWire, type ToolIndexer, type WireMessage } from './chat.response';
 
 /** Per choice: tool-call indexes handed out, for hosts whose deltas carry no `index`. */
 interface ToolIndexState {
@@ -54,7 +54,7 @@ export class OpenAIStreamTranslator implements StreamTranslator {
         if (typeof c.finish_reason === 'string') this.finished.set(index, true);
         else if (!this.finished.has(index)) this.finished.set(index, false);
         if (c.usage && typeof c.usage === 'object') this.usage = normalizeOpenAIUsage(c.usage as OpenAIUsageWire);
-        return toChoiceDelta(index, (c.delta ?? {}) as never, c.finish_reason, c.logprobs, this.indexer(index));
+        return toChoiceDelta(index, (c.delta ?? {}) as WireMessage, c.finish_reason, c.logprobs, this.indexer(index));
       });
       return [{ choices }];
     }
