@@ -6,6 +6,9 @@ const { compilerOptions } = require('./tsconfig.base.json');
 
 const root = __dirname;
 
+// ESM-only packages jest (CommonJS, Node 20) must compile before it can require them.
+const ESM_ONLY = ['jose'];
+
 module.exports = {
   testEnvironment: 'node',
   transform: {
@@ -22,10 +25,9 @@ module.exports = {
         sourceMaps: 'inline',
       },
     ],
-    // ESM-only packages (jose) are compiled to CommonJS for jest; Node itself loads them natively.
-    '/node_modules/jose/.+\\.js$': ['@swc/jest', { jsc: { parser: { syntax: 'ecmascript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
+    [`node_modules/(${ESM_ONLY.join('|')})/.+\\.js$`]: ['@swc/jest', { jsc: { parser: { syntax: 'ecmascript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
   },
-  transformIgnorePatterns: ['/node_modules/(?!jose/)'],
+  transformIgnorePatterns: [`/node_modules/(?!(${ESM_ONLY.join('|')})/)`],
   moduleFileExtensions: ['ts', 'js', 'json', 'node'],
   moduleNameMapper: {
     // Prisma's generated client imports its siblings with a .js suffix.

@@ -86,8 +86,15 @@ describe('/v1/completions (openai SDK)', () => {
       stop: ['\n'],
     });
     expect(res.choices[0]!.text).toBe('Echo: Once upon a time');
-    // The fake returns no logprobs: an empty legacy object, never a made-up one.
-    expect(res.choices[0]!.logprobs).toEqual({ tokens: [], token_logprobs: [], top_logprobs: [], text_offset: [] });
+    // The upstream's chat logprobs, folded into the legacy shape: tokens with their offsets in
+    // the text, and each token's top alternatives as a token → logprob map.
+    const words = ['Echo: ', 'Once ', 'upon ', 'a ', 'time'];
+    expect(res.choices[0]!.logprobs).toEqual({
+      tokens: words,
+      token_logprobs: words.map((_, i) => -0.01 * (i + 1)),
+      top_logprobs: words.map((w, i) => ({ [w]: -0.01 * (i + 1), [`${w.trim()}_1`]: -0.01 * (i + 1) - 1 })),
+      text_offset: [0, 6, 11, 16, 18],
+    });
   });
 
   it('what a chat model cannot honour is a 400 naming the parameter', async () => {

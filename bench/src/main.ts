@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { benchPlansFile, identityBenchmark } from './identity-bench';
 import { runLoad, type LoadResult } from './load';
+import { providersBench } from './providers-bench';
 import { cpuMicros, machineDescription, peakRssMiB } from './procstat';
 import { ROOT, cleanupNamespace, cli, firstJsonLine, freePort, startNode, stopAll, waitFor } from './processes';
 
@@ -135,6 +136,7 @@ async function main(): Promise<void> {
       `| time to first byte p99 (ms), concurrency 1 | ${fmt(ttfbDirect.p99)} | ${fmt(ttfbGateway.p99)} | ${fmt(ttfbGateway.p99 - ttfbDirect.p99)} |`,
       `| gateway CPU per streamed request (µs, 22 chunks, concurrency 16) | | ${fmt(streamCpu / Math.max(1, streamLoad.requests), 0)} | |`,
       '',
+      ...(await providersBench()),
       '## Memory',
       '',
       '| service | peak RSS (MiB) |',

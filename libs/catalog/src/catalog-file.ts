@@ -46,7 +46,8 @@ const fileSchema = z.object({
     z.object({
       slug: z.string().regex(/^[a-z0-9][a-z0-9-]*$/),
       name: z.string().min(1),
-      adapter: z.enum(['openai-compatible', 'anthropic', 'sim']),
+      /** Adapter family in provider-proxy (libs/providers registry.ts ADAPTER_FAMILIES). */
+      adapter: z.enum(['openai-compatible', 'anthropic', 'gemini', 'vertex', 'cohere', 'bedrock', 'sim']),
       base_url: z.string().min(1),
       priority: z.number().int(),
       site_url: z.string().optional(),
@@ -69,6 +70,11 @@ const fileSchema = z.object({
     }),
   ),
   aliases: z.record(z.string(), z.string()),
+  /**
+   * More offers for models defined in any file (so a file adding providers can offer models
+   * it does not own, e.g. another host for meta-llama/llama-3.3-70b-instruct).
+   */
+  offers: z.array(offerSchema.extend({ model: z.string().min(1) })).optional(),
 });
 
 export interface CatalogPrice {
@@ -105,6 +111,13 @@ export interface CatalogData {
 export function parseCatalog(json: unknown): CatalogData {
   const data = fileSchema.parse(json);
   const problems: string[] = [];
+  for (const extra of data.offers ?? []) {
+    const { model: id, ...offer } = extra;
+    const model = data.models.find((m) => m.id === id);
+    if (!model) problems.push(`offer of ${offer.provider}: unknown model ${id}`);
+    else if (model.offers.some((o) => o.provider === offer.provider)) problems.push(`${id}: two offers from ${offer.provider}`);
+    else model.offers.push(offer);
+  }
   const slugs = new Set(data.providers.map((p) => p.slug));
   if (slugs.size !== data.providers.length) problems.push('duplicate provider slug');
   const ids = new Set<string>();
@@ -163,12 +176,13 @@ export function parseCatalog(json: unknown): CatalogData {
 
 /** Merges several catalog files (providers, models and aliases concatenated). */
 export function mergeCatalogJson(files: unknown[]): unknown {
-  const out = { providers: [] as unknown[], models: [] as unknown[], aliases: {} as Record<string, unknown> };
+  const out = { providers: [] as unknown[], models: [] as unknown[], aliases: {} as Record<string, unknown>, offers: [] as unknown[] };
   for (const f of files) {
-    const part = f as { providers?: unknown[]; models?: unknown[]; aliases?: Record<string, unknown> };
+    const part = f as { providers?: unknown[]; models?: unknown[]; aliases?: Record<string, unknown>; offers?: unknown[] };
     out.providers.push(...(part.providers ?? []));
     out.models.push(...(part.models ?? []));
     Object.assign(out.aliases, part.aliases ?? {});
+    out.offers.push(...(part.offers ?? []));
   }
   return out;
 }

@@ -21,6 +21,11 @@ export interface RouteTarget {
 export interface ProviderCredentials {
   apiKey: string | undefined;
   baseUrl: string;
+  /**
+   * Provider-specific settings beyond the key (provider-config.ts CREDENTIAL_RULES), e.g.
+   * Azure's api version, Cloudflare's account id, AWS credentials, a Vertex service account.
+   */
+  settings?: Readonly<Record<string, string>>;
 }
 
 /** One attempt against one provider. */

@@ -18,6 +18,21 @@ function usage(body: Record<string, unknown>, b: Reply) {
   };
 }
 
+/** Deterministic logprobs for each word (when the request asks for them), as OpenAI shapes them. */
+export function fakeLogprobs(words: string[], topCount: number) {
+  const entry = (token: string, logprob: number) => ({ token, logprob, bytes: [...Buffer.from(token, 'utf8')] });
+  return {
+    content: words.map((w, i) => ({
+      ...entry(w, -0.01 * (i + 1)),
+      top_logprobs: Array.from({ length: topCount }, (_, k) => entry(k === 0 ? w : `${w.trim()}_${k}`, -0.01 * (i + 1) - k)),
+    })),
+    refusal: null,
+  };
+}
+
+const wantsLogprobs = (body: Record<string, unknown>) => body.logprobs === true;
+const topOf = (body: Record<string, unknown>) => (typeof body.top_logprobs === 'number' ? body.top_logprobs : 0);
+
 /** OpenAI chat completions, as its API reference documents the bodies and the stream. */
 export const openAIWireFormat: WireFormat = {
   path: '/chat/completions',
@@ -31,7 +46,14 @@ export const openAIWireFormat: WireFormat = {
       created: 1_700_000_000,
       model: String(body.model),
       system_fingerprint: 'fp_fake',
-      choices: [{ index: 0, message, logprobs: null, finish_reason: b.finishReason ?? (b.toolCalls ? 'tool_calls' : 'stop') }],
+      choices: [
+        {
+          index: 0,
+          message,
+          logprobs: wantsLogprobs(body) && !b.toolCalls ? fakeLogprobs(answer(body, b).split(/(?<= )/), topOf(body)) : null,
+          finish_reason: b.finishReason ?? (b.toolCalls ? 'tool_calls' : 'stop'),
+        },
+      ],
       ...(b.omitUsage ? {} : { usage: usage(body, b) }),
       service_tier: 'default',
     };
@@ -51,7 +73,8 @@ export const openAIWireFormat: WireFormat = {
       });
     } else {
       for (const word of answer(body, b).split(/(?<= )/)) {
-        content.push(ev([{ index: 0, delta: { content: word }, logprobs: null, finish_reason: null }]));
+        const logprobs = wantsLogprobs(body) ? fakeLogprobs([word], topOf(body)) : null;
+        content.push(ev([{ index: 0, delta: { content: word }, logprobs, finish_reason: null }]));
       }
     }
     const wantsUsage = (body.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true;

@@ -40,6 +40,8 @@ export interface RecordedRequest {
   path: string;
   headers: http.IncomingHttpHeaders;
   body: Record<string, unknown>;
+  /** The body exactly as received (signature checks). */
+  rawBody: Buffer;
   /** Resolves when the client side closed (or the response ended). */
   closed: Promise<void>;
   clientAborted: () => boolean;
@@ -49,10 +51,18 @@ export interface WireFormat {
   /** Where the format's chat endpoint lives. */
   path: string;
   reply(body: Record<string, unknown>, b: Extract<Behavior, { kind: 'reply' }>): object;
-  /** The SSE text of each event of a streamed reply, content events first, then the tail. */
-  streamEvents(body: Record<string, unknown>, b: Extract<Behavior, { kind: 'reply' }>): { content: string[]; tail: string[] };
-  streamError(message: string): string;
+  /** Each event of a streamed reply (SSE text, or binary frames), content events first, then the tail. */
+  streamEvents(body: Record<string, unknown>, b: Extract<Behavior, { kind: 'reply' }>): { content: (string | Uint8Array)[]; tail: (string | Uint8Array)[] };
+  streamError(message: string): string | Uint8Array;
   errorBody(status: number, message: string, param?: string): object;
+  /** Whether a request asks for a stream (default: `"stream": true` in the body). */
+  isStream?(request: { path: string; body: Record<string, unknown> }): boolean;
+  /** Content type of a streamed reply (default: text/event-stream). */
+  streamContentType?: string;
+  /** An event that cannot be parsed (default: an SSE line that is not JSON). */
+  malformedEvent?(): string | Uint8Array;
+  /** Checks the request's credentials; an answer here is sent instead of the scripted behaviour. */
+  authorize?(request: { method: string; path: string; headers: http.IncomingHttpHeaders; rawBody: Buffer }): { status: number; body: object } | undefined;
 }
 
 export function lastUserText(body: Record<string, unknown>): string {
@@ -115,9 +125,10 @@ export class FakeUpstream {
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
+    const rawBody = Buffer.concat(chunks);
     let body: Record<string, unknown> = {};
     try {
-      body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>;
+      body = JSON.parse(rawBody.toString('utf8') || '{}') as Record<string, unknown>;
     } catch {
       body = {};
     }
@@ -128,10 +139,15 @@ export class FakeUpstream {
         resolve();
       }),
     );
-    this.requests.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, body, closed, clientAborted: () => aborted });
-    const behavior = this.script.shift() ?? this.defaultBehavior;
-    const stream = body.stream === true;
+    this.requests.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, body, rawBody, closed, clientAborted: () => aborted });
     const f = this.format;
+    const denied = f.authorize?.({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, rawBody });
+    if (denied) {
+      res.writeHead(denied.status, { 'content-type': 'application/json' }).end(JSON.stringify(denied.body));
+      return;
+    }
+    const behavior = this.script.shift() ?? this.defaultBehavior;
+    const stream = f.isStream ? f.isStream({ path: req.url ?? '', body }) : body.stream === true;
     const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
     switch (behavior.kind) {
@@ -160,7 +176,7 @@ export class FakeUpstream {
       res.end(JSON.stringify(f.reply(body, reply)));
       return;
     }
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    res.writeHead(200, { 'content-type': f.streamContentType ?? 'text/event-stream', 'cache-control': 'no-cache' });
     const { content, tail } = f.streamEvents(body, reply);
     const limit = behavior.kind === 'reply' ? content.length : Math.min(behavior.afterChunks, content.length);
     for (let i = 0; i < limit; i++) {
@@ -182,7 +198,7 @@ export class FakeUpstream {
       case 'stall':
         return;
       case 'malformed':
-        res.write('data: {"this is not": json\n\n');
+        res.write(f.malformedEvent?.() ?? 'data: {"this is not": json\n\n');
         return;
       case 'stream-error':
         res.write(f.streamError(behavior.message ?? 'fake upstream failure'));

@@ -4,6 +4,8 @@ import type { Registry, httpMetrics } from '@gatewayz/metrics';
 import type { RoutingService } from '@gatewayz/proto';
 import type { ServiceClient } from '@gatewayz/rpc';
 import type { ApiKeyAuthenticator } from './auth/api-key-auth';
+import { adminProvidersRouter } from './admin/providers.routes';
+import type { CustomProviderService } from './admin/custom-providers.service';
 import { requireApiKey } from './auth/authenticate.middleware';
 import { providerKeysRouter, type ProviderKeysDeps } from './byok/provider-keys.routes';
 import { chatCompletionsHandler } from './chat/chat-completions.route';
@@ -29,6 +31,7 @@ export interface AppDeps {
   routing: ServiceClient<typeof RoutingService>;
   inference: InferenceService;
   providerKeys: ProviderKeysDeps;
+  customProviders: CustomProviderService;
   checks: Record<string, DependencyCheck>;
   /** Identity's middleware and routers; `audit` records admin actions (e.g. credit grants) in the audit log. */
   identity: IdentityModule['http'] & { audit: IdentityModule['audit'] };
@@ -70,6 +73,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(providerKeysRouter({ ...deps.providerKeys, authenticator: deps.authenticator, body: limits }));
 
   app.use(deps.identity.router);
+  app.use('/admin/providers', adminProvidersRouter({ authenticator: deps.authenticator, body, providers: deps.customProviders }));
 
   app.use(notFoundHandler());
   app.use(errorHandler(deps.logger));

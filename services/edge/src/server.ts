@@ -2,14 +2,15 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import { Bus } from '@gatewayz/bus';
+import { loadCatalogFile } from '@gatewayz/catalog';
 import { Fernet } from '@gatewayz/crypto';
 import { createPrisma } from '@gatewayz/db';
 import { createLogger, type Logger } from '@gatewayz/logger';
 import { createRegistry, httpMetrics, inferenceMetrics } from '@gatewayz/metrics';
-import { loadCatalogFile } from '@gatewayz/catalog';
 import { MediaService, ProviderService, RoutingService } from '@gatewayz/proto';
 import { createRedis } from '@gatewayz/redis';
 import { createClient } from '@gatewayz/rpc';
+import { CustomProviderService } from './admin/custom-providers.service';
 import { createApp } from './app';
 import { ApiKeyAuthenticator } from './auth/api-key-auth';
 import { ApiKeyRepository } from './auth/api-key.repository';
@@ -36,6 +37,7 @@ export async function startEdge(config: EdgeConfig, options: { logger?: Logger }
   checkAnonymousLimits(config);
   const logger = options.logger ?? createLogger({ service: 'edge', level: config.LOG_LEVEL });
   const registry = createRegistry('edge');
+  const catalogSlugs = loadCatalogFile().providers.map((p) => p.slug);
   const prisma = createPrisma({ url: config.DATABASE_URL, poolSize: 10 });
   const redis = createRedis(config.REDIS_URL, { name: 'edge' });
   const fernet = new Fernet(config.API_KEY_ENCRYPTION_KEYS.split(','));
@@ -84,12 +86,22 @@ export async function startEdge(config: EdgeConfig, options: { logger?: Logger }
     routing,
     providerKeys: {
       repository: providerKeys,
-      providers: new Set(loadCatalogFile().providers.map((p) => p.slug).filter((slug) => slug !== 'sim')),
+      providers: new Set(catalogSlugs.filter((slug) => slug !== 'sim')),
       changed: (userId) => {
         byok.invalidate(userId);
         bus?.publishCore('byok.changed', { user_id: userId });
       },
     },
+    customProviders: new CustomProviderService({
+      prisma,
+      fernet,
+      builtIn: new Set(catalogSlugs),
+      catalogUpdated: () => {
+        resolver.clear();
+        bus?.publishCore('catalog.updated', { source: 'admin', at: Date.now() });
+      },
+      logger,
+    }),
     inference: new InferenceService({
       resolver,
       proxy,

@@ -4,11 +4,11 @@ import { GatewayError, ProviderError, errors, isGatewayError } from '@gatewayz/e
 import type { Logger } from '@gatewayz/logger';
 import type { upstreamMetrics } from '@gatewayz/metrics';
 import type { AttemptSchema, ChatRequest, ChatResponseSchema, ProviderService, Route } from '@gatewayz/proto';
-import { transportError, type AdapterEvent, type NormalizedChunk, type NormalizedUsage, type ProviderAdapter, type ProviderDirectory } from '@gatewayz/providers';
+import { estimateUsage, transportError, type AdapterEvent, type NormalizedChunk, type NormalizedUsage, type ProviderAdapter, type ProviderDirectory } from '@gatewayz/providers';
 import type { CallContext, ServiceImpl } from '@gatewayz/rpc';
 import type { ChatCompletionRequest } from '@gatewayz/wire';
-import { backoffMs, fitsDeadline, verdictFor } from './failover-policy';
 import { RequestCredentials } from './credentials';
+import { backoffMs, fitsDeadline, isTranslationRejection, verdictFor } from './failover-policy';
 import type { HealthObserver } from './health-observer';
 
 type ChatResponseInit = MessageInitShape<typeof ChatResponseSchema>;
@@ -21,6 +21,8 @@ export interface ChatServiceDeps {
   metrics: ReturnType<typeof upstreamMetrics>;
   health: HealthObserver;
   rateLimitRetries: number;
+  /** Credentials of admin-registered providers, reloaded when a route names one not yet known. */
+  storedCredentials?: { refreshOnMiss(slug: string): Promise<void> };
 }
 
 export function asProviderError(err: unknown, provider: string, signal: AbortSignal): ProviderError {
@@ -31,40 +33,38 @@ export function asProviderError(err: unknown, provider: string, signal: AbortSig
   return transportError(provider, err, signal);
 }
 
-/** Output size, for estimating usage when a provider reports none. */
-function outputChars(chunk: NormalizedChunk): number {
-  let n = 0;
+/** The generated text of a chunk, for counting tokens when a provider reports no usage. */
+function outputText(chunk: NormalizedChunk, into: string[]): void {
   for (const c of chunk.choices ?? []) {
-    n += (c.content?.length ?? 0) + (c.reasoning?.length ?? 0) + (c.refusal?.length ?? 0);
-    for (const t of c.toolCalls ?? []) n += (t.name?.length ?? 0) + (t.arguments?.length ?? 0);
+    if (c.content) into.push(c.content);
+    if (c.reasoning) into.push(c.reasoning);
+    if (c.refusal) into.push(c.refusal);
+    for (const t of c.toolCalls ?? []) {
+      if (t.name) into.push(t.name);
+      if (t.arguments) into.push(t.arguments);
+    }
   }
-  return n;
 }
 
-function estimateUsage(request: ChatCompletionRequest, outChars: number): NormalizedUsage {
-  // Fallback of 1 token per 4 characters; providers' own counts are always preferred.
-  let inChars = 0;
-  for (const m of request.messages) inChars += JSON.stringify((m as { content?: unknown }).content ?? '').length;
-  return {
-    inputTokens: Math.ceil(inChars / 4),
-    cacheReadTokens: 0,
-    cacheWriteTokens: 0,
-    outputTokens: Math.ceil(outChars / 4),
-    reasoningTokens: 0,
-    estimated: true,
-  };
+/** Usage counted by the gateway when the provider reported none (a real tokenizer where one applies). */
+async function estimated(input: Parameters<typeof estimateUsage>[0]): Promise<NormalizedUsage> {
+  const { tokenizer: _tokenizer, ...usage } = await estimateUsage(input);
+  return usage;
 }
 
 /** The error a client gets when no provider in the chain could serve the request. */
-export function exhaustedError(model: string, attempts: AttemptInit[], last: ProviderError | undefined): GatewayError {
-  if (!last) return errors.noProviderAvailable(model);
+export function exhaustedError(model: string, attempts: AttemptInit[], last: ProviderError | undefined, rejection?: ProviderError): GatewayError {
+  // Every provider that was tried refused a parameter: the request cannot be served as asked.
+  if (!last) return rejection ?? errors.noProviderAvailable(model);
   if (last.upstreamStatus === 429 || last.status === 429) {
-    const seconds = Math.max(1, Math.ceil((last.retryAfterMs ?? 1000) / 1000));
+    const waitMs = Math.max(0, last.retryAfterMs ?? 1000);
+    const seconds = Math.max(1, Math.ceil(waitMs / 1000));
     return new GatewayError({
       code: 'upstream_rate_limited',
       status: 429,
       message: `Every provider serving '${model}' is rate limiting right now; retry after ${seconds}s.`,
-      headers: { 'retry-after': String(seconds) },
+      // retry-after-ms (as OpenAI sends it) keeps sub-second precision for the SDKs that read it.
+      headers: { 'retry-after': String(seconds), 'retry-after-ms': String(Math.max(1, waitMs)) },
     });
   }
   const prefix = attempts.length > 1 ? `All ${attempts.length} provider attempts for '${model}' failed; the last: ` : '';
@@ -100,10 +100,14 @@ export function chatServiceImpl(deps: ChatServiceDeps): ServiceImpl<typeof Provi
       const attempts: AttemptInit[] = [];
       let last: ProviderError | undefined;
       const credentials = new RequestCredentials(directory, req.credentials);
+      let rejection: ProviderError | undefined;
 
       for (const route of req.chain) {
         const adapter = adapters.get(route.adapter);
-        if (!adapter || !credentials.usable(route)) continue;
+        if (!adapter) continue;
+        // A provider registered by an admin moments ago may be unknown to this replica yet.
+        if (!credentials.usable(route)) await deps.storedCredentials?.refreshOnMiss(route.provider);
+        if (!credentials.usable(route)) continue;
         for (let retry = 0; ; retry++) {
           const attemptStart = performance.now();
           const iterator = adapter
@@ -136,6 +140,12 @@ export function chatServiceImpl(deps: ChatServiceDeps): ServiceImpl<typeof Provi
             const perr = credentials.explain(asProviderError(err, route.provider, ctx.signal));
             const attempt = { provider: route.provider, status: perr.upstreamStatus, errorCode: perr.code, durationMs: Math.round(performance.now() - attemptStart) };
             attempts.push(attempt);
+            if (isTranslationRejection(perr)) {
+              // Not the provider's failure (nothing was sent): no health signal, try the next one.
+              rejection ??= perr;
+              logger.debug('provider cannot honour a parameter; trying the next', { provider: route.provider, param: perr.param });
+              break;
+            }
             if (perr.status !== 499) observe(route, req.model, attempt, undefined);
             const verdict = verdictFor(perr);
             if (verdict === 'return_to_client') throw perr;
@@ -156,7 +166,7 @@ export function chatServiceImpl(deps: ChatServiceDeps): ServiceImpl<typeof Provi
           // Committed: this provider answers. From here on there is no silent switch.
           const ttftMs = Math.round(performance.now() - started);
           metrics.duration.observe({ provider: route.provider }, (performance.now() - attemptStart) / 1000);
-          let outChars = 0;
+          const generated: string[] = [];
           let usage: NormalizedUsage | undefined;
           let meta: { id?: string; systemFingerprint?: string } = {};
           let streamError: ProviderError | undefined;
@@ -164,7 +174,7 @@ export function chatServiceImpl(deps: ChatServiceDeps): ServiceImpl<typeof Provi
             for (let r: IteratorResult<AdapterEvent> = first; !r.done; r = await iterator.next()) {
               const event = r.value;
               if (event.type === 'chunk') {
-                outChars += outputChars(event.chunk);
+                outputText(event.chunk, generated);
                 yield { event: { case: 'chunk', value: event.chunk } };
               } else {
                 usage = event.usage;
@@ -192,7 +202,7 @@ export function chatServiceImpl(deps: ChatServiceDeps): ServiceImpl<typeof Provi
               value: {
                 provider: route.provider,
                 nativeModel: route.nativeModel,
-                usage: usage ?? estimateUsage(request, outChars),
+                usage: usage ?? (await estimated({ model: req.model, nativeModel: route.nativeModel, request, output: generated.join('') })),
                 upstreamId: meta.id ?? '',
                 systemFingerprint: meta.systemFingerprint ?? '',
                 attempts,
@@ -206,7 +216,7 @@ export function chatServiceImpl(deps: ChatServiceDeps): ServiceImpl<typeof Provi
           return;
         }
       }
-      throw exhaustedError(req.model, attempts, last);
+      throw exhaustedError(req.model, attempts, last, rejection);
     },
   };
 }

@@ -1,4 +1,4 @@
-import { commonEnv, env, loadConfig } from '@gatewayz/config';
+import { commonEnv, env, loadConfig, z } from '@gatewayz/config';
 
 export const providerProxyEnv = {
   ...commonEnv,
@@ -14,6 +14,16 @@ export const providerProxyEnv = {
   RATE_LIMIT_RETRIES: env.int(2, 0, 10),
   SIM_FIRST_TOKEN_MS: env.int(40, 0, 60_000),
   SIM_INTER_CHUNK_MS: env.int(8, 0, 10_000),
+  /**
+   * The edge's Fernet keys, to decrypt the keys of admin-registered providers
+   * (provider_credentials). Without them such providers stay disabled.
+   */
+  API_KEY_ENCRYPTION_KEYS: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{43}=?(,[A-Za-z0-9_-]{43}=?)*$/, 'must be comma-separated Fernet keys (32 bytes, base64url)')
+    .optional(),
+  /** Reload of admin-registered provider credentials (besides catalog.updated on NATS). */
+  PROVIDER_CREDENTIALS_REFRESH_MS: env.int(60_000, 1_000),
 };
 
 export type ProviderProxyConfig = ReturnType<typeof loadProviderProxyConfig>;

@@ -11,6 +11,13 @@ describe('failover policy', () => {
     expect(verdictFor(err(499, 0))).toBe('return_to_client');
   });
 
+  it('skips a provider whose adapter refused a parameter (no upstream call), so the next may honour it', () => {
+    const rejection = new ProviderError({ provider: 'p', upstreamStatus: 0, status: 400, code: 'unsupported_parameter', message: 'no n', param: 'n' });
+    expect(verdictFor(rejection)).toBe('skip_provider');
+    // The same 400 from the upstream itself goes back to the client.
+    expect(verdictFor(new ProviderError({ provider: 'p', upstreamStatus: 400, status: 400, code: 'invalid_request', message: 'bad' }))).toBe('return_to_client');
+  });
+
   it('retries the same provider on 429', () => {
     expect(verdictFor(err(429, 429))).toBe('retry_same_provider');
   });

@@ -7,9 +7,11 @@ import type { ProviderError } from '@gatewayz/errors';
  *    as is: another provider would refuse it too;
  *  - 429: retry the same provider with full-jitter exponential backoff, honouring Retry-After,
  *    then move on;
- *  - anything else (401/402/403/404/408/5xx, connection errors, timeouts): next provider.
+ *  - anything else (401/402/403/404/408/5xx, connection errors, timeouts): next provider;
+ *  - a parameter this provider's adapter cannot honour (refused before any upstream call): skip
+ *    to the next provider, which may honour it; only when none can does the 400 reach the client.
  */
-export type Verdict = 'return_to_client' | 'retry_same_provider' | 'next_provider';
+export type Verdict = 'return_to_client' | 'retry_same_provider' | 'next_provider' | 'skip_provider';
 
 export const BACKOFF_BASE_MS = 250;
 export const BACKOFF_CAP_MS = 8_000;
@@ -28,7 +30,13 @@ export function isRateLimited(err: ProviderError): boolean {
   return err.upstreamStatus === 429 || err.status === 429;
 }
 
+/** Refused by the adapter's translation (no request was sent): the provider lacks the parameter. */
+export function isTranslationRejection(err: ProviderError): boolean {
+  return err.upstreamStatus === 0 && err.status === 400 && err.code === 'unsupported_parameter';
+}
+
 export function verdictFor(err: ProviderError): Verdict {
+  if (isTranslationRejection(err)) return 'skip_provider';
   if (isUserError(err) || isCancellation(err)) return 'return_to_client';
   if (isRateLimited(err)) return 'retry_same_provider';
   return 'next_provider';

@@ -1,4 +1,6 @@
 import { Bus } from '@gatewayz/bus';
+import { Fernet } from '@gatewayz/crypto';
+import { createPrisma } from '@gatewayz/db';
 import { createLogger, type Logger } from '@gatewayz/logger';
 import { createRegistry, rpcMetrics, startOpsServer, upstreamMetrics } from '@gatewayz/metrics';
 import { MediaService, ProviderService } from '@gatewayz/proto';
@@ -8,6 +10,7 @@ import { chatServiceImpl } from './chat.service';
 import type { ProviderProxyConfig } from './config';
 import { HealthObserver } from './health-observer';
 import { mediaServiceImpl } from './media.service';
+import { StoredCredentials } from './stored-credentials';
 
 export interface RunningProviderProxy {
   port: number;
@@ -22,7 +25,14 @@ export async function startProviderProxy(
   const logger = options.logger ?? createLogger({ service: 'provider-proxy', level: config.LOG_LEVEL });
   const registry = createRegistry('provider-proxy');
   const metrics = upstreamMetrics(registry);
-  const directory = new ProviderDirectory(options.env ?? process.env);
+  const prisma = createPrisma({ url: config.DATABASE_URL, poolSize: 2 });
+  const fernet = config.API_KEY_ENCRYPTION_KEYS ? new Fernet(config.API_KEY_ENCRYPTION_KEYS.split(',')) : undefined;
+  const storedCredentials = new StoredCredentials(prisma, fernet, logger);
+  // Postgres down at start: providers from the environment still work; the poll catches up.
+  await storedCredentials.refresh();
+  const credentialsPoll = setInterval(() => void storedCredentials.refresh(), config.PROVIDER_CREDENTIALS_REFRESH_MS);
+  credentialsPoll.unref();
+  const directory = new ProviderDirectory(options.env ?? process.env, storedCredentials);
   const { adapters, transport } = createAdapters({
     transport: {
       connectTimeoutMs: config.UPSTREAM_CONNECT_TIMEOUT_MS,
@@ -42,6 +52,7 @@ export async function startProviderProxy(
   const stopConnecting = new AbortController();
   const connecting = Bus.connectWithRetry({ url: config.NATS_URL, name: 'provider-proxy', namespace: config.GATEWAYZ_NAMESPACE, logger }, stopConnecting.signal).then((b) => {
     bus = b;
+    b?.subscribeCore('catalog.updated', () => void storedCredentials.refresh());
   });
 
   const health = new HealthObserver(() => bus);
@@ -50,7 +61,7 @@ export async function startProviderProxy(
   addService(
     server,
     ProviderService,
-    chatServiceImpl({ adapters, directory, logger, metrics, health, rateLimitRetries: config.RATE_LIMIT_RETRIES }),
+    chatServiceImpl({ adapters, directory, logger, metrics, health, rateLimitRetries: config.RATE_LIMIT_RETRIES, storedCredentials }),
     { logger, metrics: rpc },
   );
 
@@ -89,6 +100,8 @@ export async function startProviderProxy(
       stopConnecting.abort();
       await connecting;
       await bus?.close();
+      clearInterval(credentialsPoll);
+      await prisma.$disconnect();
     },
   };
 }

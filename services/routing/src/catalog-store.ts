@@ -33,12 +33,16 @@ export class CatalogStore {
 
   private async load(): Promise<void> {
     try {
-      const [providers, models, prices] = await Promise.all([
+      const [providers, models, prices, registered] = await Promise.all([
         this.prisma.provider.findMany(),
         this.prisma.model.findMany(),
         this.prisma.modelPrice.findMany(),
+        // Providers an admin registered carry their credentials in the database (presence only here).
+        this.prisma.providerCredential.findMany({ select: { providerSlug: true } }),
       ]);
-      this.index = new CatalogIndex({ providers, models, prices, aliases: this.aliases }, this.isProviderEnabled);
+      const withCredentials = new Set(registered.map((r) => r.providerSlug));
+      const enabled = (slug: string) => this.isProviderEnabled(slug) || withCredentials.has(slug);
+      this.index = new CatalogIndex({ providers, models, prices, aliases: this.aliases }, enabled);
       this.logger.debug('catalog loaded', { models: this.index.size });
     } catch (err) {
       if (!this.index) throw err;

@@ -229,8 +229,6 @@ describe('buildMessagesRequest (Anthropic)', () => {
       ['n', { n: 2 }],
       ['logprobs', { logprobs: true }],
       ['temperature', { temperature: 1.5 }],
-      ['response_format', { response_format: { type: 'json_object' } }],
-      ['response_format', { response_format: { type: 'json_schema', json_schema: { name: 'x' } } }],
     ] as const)('rejects %s with status 400 and the param', (param, extra) => {
       expect(rejection(extra)).toMatchObject({ status: 400, param, provider: 'anthropic', upstreamStatus: 0 });
     });

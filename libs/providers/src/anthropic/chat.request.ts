@@ -8,17 +8,17 @@ import type {
   ChatMessage,
   ContentPart,
 } from '@gatewayz/wire';
+import { planJsonEmulation, type JsonToolContext } from '../common/json-emulation';
+import { THINKING_BUDGET, unsupported } from '../common/params';
 import type { ChatCall } from '../contract';
+import type { BuiltRequest } from '../http-chat';
 import { messagesEndpoint, messagesHeaders } from './api';
 
 /** Parameters Anthropic has no equivalent for and that do not change the output's meaning. */
 export const ANTHROPIC_DROPPED = ['seed', 'presence_penalty', 'frequency_penalty', 'logit_bias', 'store', 'service_tier', 'metadata'] as const;
 
-/** Thinking budget per reasoning_effort (tokens). */
-const THINKING_BUDGET = { minimal: 1024, low: 2048, medium: 8192, high: 24576 } as const;
-
 function reject(provider: string, param: string, message: string): ProviderError {
-  return new ProviderError({ provider, upstreamStatus: 0, code: 'unsupported_parameter', message, status: 400, param });
+  return unsupported(provider, param, message);
 }
 
 function textOf(content: string | { type: 'text'; text: string }[]): string {
@@ -99,16 +99,30 @@ function toolChoice(choice: ChatCompletionRequest['tool_choice'], parallel: bool
   return { type: 'tool', name: choice.function.name, ...disable };
 }
 
-export function buildMessagesRequest(call: ChatCall): { url: string; headers: Record<string, string>; body: AnthropicMessagesRequest } {
+/**
+ * response_format through a forced tool (common/json-emulation.ts): the tool is added, the
+ * model made to call it, and the response side turns its input back into content.
+ */
+function applyJsonEmulation(body: AnthropicMessagesRequest, call: ChatCall): JsonToolContext {
+  const r = call.request;
+  const json = planJsonEmulation(call.target.provider, r, 'Anthropic models');
+  if (!json) return {};
+  if (r.reasoning_effort) {
+    throw reject(call.target.provider, 'response_format', 'Anthropic models cannot combine reasoning_effort with response_format: JSON output needs a forced tool call, which extended thinking does not allow.');
+  }
+  body.tools = [...(body.tools ?? []), { name: json.tool.name, description: json.tool.description, input_schema: json.tool.schema }];
+  const disable = r.parallel_tool_calls === false ? { disable_parallel_tool_use: true } : {};
+  body.tool_choice = json.choice === 'force' ? { type: 'tool', name: json.tool.name } : { type: 'any', ...disable };
+  return { jsonTool: json.tool.name };
+}
+
+export function buildMessagesRequest(call: ChatCall): BuiltRequest<JsonToolContext> & { body: AnthropicMessagesRequest } {
   const r = call.request;
   const provider = call.target.provider;
   if (r.n !== undefined && r.n !== null && r.n > 1) throw reject(provider, 'n', 'Anthropic models return one choice; n must be 1.');
   if (r.logprobs) throw reject(provider, 'logprobs', 'Anthropic models do not return logprobs.');
   if (r.temperature !== undefined && r.temperature !== null && r.temperature > 1) {
     throw reject(provider, 'temperature', 'Anthropic models accept temperature from 0 to 1.');
-  }
-  if (r.response_format && r.response_format.type !== 'text') {
-    throw reject(provider, 'response_format', `response_format '${r.response_format.type}' is not supported by Anthropic models.`);
   }
   const { system, messages } = toAnthropicMessages(r.messages, provider);
   if (messages.length === 0) throw reject(provider, 'messages', 'At least one user or assistant message is required.');
@@ -134,6 +148,7 @@ export function buildMessagesRequest(call: ChatCall): { url: string; headers: Re
     const choice = toolChoice(r.tool_choice, r.parallel_tool_calls);
     if (choice) body.tool_choice = choice;
   }
+  const context = applyJsonEmulation(body, call);
   if (r.reasoning_effort) {
     const budget = Math.min(THINKING_BUDGET[r.reasoning_effort], body.max_tokens - 1);
     if (budget >= 1024) {
@@ -148,5 +163,5 @@ export function buildMessagesRequest(call: ChatCall): { url: string; headers: Re
     }
   }
   if (call.stream) body.stream = true;
-  return { url: messagesEndpoint(call.credentials.baseUrl), headers: messagesHeaders(call), body };
+  return { url: messagesEndpoint(call.credentials.baseUrl), headers: messagesHeaders(call), body, context };
 }

@@ -1,6 +1,7 @@
 import { ProviderError } from '@gatewayz/errors';
 import type { AnthropicMessage, AnthropicUsage } from '@gatewayz/wire';
 import type { ChoiceDeltaInit, NormalizedChunk, NormalizedUsage, ToolCallInit, UpstreamMeta } from '../contract';
+import type { JsonToolContext } from '../common/json-emulation';
 import { malformed, type ErrorDetail } from '../http-chat';
 
 const n = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? Math.floor(v) : 0);
@@ -31,7 +32,11 @@ export function finishReasonOf(stopReason: string | null | undefined): string | 
   return STOP_REASONS[stopReason] ?? 'stop';
 }
 
-export function parseMessagesResponse(body: unknown, provider: string): { chunk: NormalizedChunk; usage: NormalizedUsage | undefined; meta: UpstreamMeta } {
+export function parseMessagesResponse(
+  body: unknown,
+  provider: string,
+  context: JsonToolContext = {},
+): { chunk: NormalizedChunk; usage: NormalizedUsage | undefined; meta: UpstreamMeta } {
   const msg = body as AnthropicMessage;
   const maybeError = body as { type?: string; error?: { type?: string; message?: string } } | null;
   if (maybeError && maybeError.type === 'error') throw streamError(provider, maybeError.error);
@@ -43,6 +48,7 @@ export function parseMessagesResponse(body: unknown, provider: string): { chunk:
   for (const block of msg.content) {
     if (block.type === 'text') text += block.text;
     else if (block.type === 'thinking') reasoning += block.thinking;
+    else if (block.type === 'tool_use' && block.name === context.jsonTool) text += JSON.stringify(block.input ?? {});
     else if (block.type === 'tool_use') {
       toolCalls.push({ index: toolCalls.length, id: block.id, name: block.name, arguments: JSON.stringify(block.input ?? {}) });
     }
@@ -50,7 +56,9 @@ export function parseMessagesResponse(body: unknown, provider: string): { chunk:
   if (text || toolCalls.length === 0) delta.content = text;
   if (reasoning) delta.reasoning = reasoning;
   if (toolCalls.length > 0) delta.toolCalls = toolCalls;
-  delta.finishReason = finishReasonOf(msg.stop_reason) ?? 'stop';
+  // The emulated JSON answer is a tool call on the wire but a normal answer to the client.
+  const finish = finishReasonOf(msg.stop_reason) ?? 'stop';
+  delta.finishReason = finish === 'tool_calls' && toolCalls.length === 0 ? 'stop' : finish;
   return { chunk: { choices: [delta] }, usage: msg.usage ? normalizeAnthropicUsage(msg.usage) : undefined, meta: { id: msg.id } };
 }
 

@@ -1,4 +1,5 @@
 import type { AnthropicStreamEvent } from '@gatewayz/wire';
+import type { JsonToolContext } from '../common/json-emulation';
 import type { AdapterHooks, NormalizedChunk, NormalizedUsage, UpstreamMeta } from '../contract';
 import { malformed, type StreamTranslator } from '../http-chat';
 import type { SseEvent } from '../sse/sse-parser';
@@ -11,16 +12,19 @@ const enc = new TextEncoder();
  * message_stop, ping, error) → OpenAI-shaped chunks. tool_use blocks become tool_calls with
  * stable indexes (0, 1, ... in block order); their input_json_delta become argument deltas.
  * Usage: input/cache counts from message_start, cumulative output from message_delta.
+ * The tool that emulates response_format (context.jsonTool) streams as content instead.
  */
 export class AnthropicStreamTranslator implements StreamTranslator {
   private usage: NormalizedUsage | undefined;
   private readonly meta: UpstreamMeta = {};
   private readonly toolIndexByBlock = new Map<number, number>();
+  private jsonBlock: number | undefined;
   private stopped = false;
 
   constructor(
     private readonly provider: string,
     private readonly hooks: AdapterHooks,
+    private readonly context: JsonToolContext = {},
   ) {}
 
   push(event: SseEvent): NormalizedChunk[] {
@@ -37,6 +41,10 @@ export class AnthropicStreamTranslator implements StreamTranslator {
         return [{ choices: [{ index: 0, role: 'assistant', content: '' }] }];
       case 'content_block_start': {
         const block = ev.content_block;
+        if (block.type === 'tool_use' && block.name === this.context.jsonTool) {
+          this.jsonBlock = ev.index;
+          return [];
+        }
         if (block.type === 'tool_use') {
           const index = this.toolIndexByBlock.size;
           this.toolIndexByBlock.set(ev.index, index);
@@ -51,6 +59,7 @@ export class AnthropicStreamTranslator implements StreamTranslator {
         const d = ev.delta;
         if (d.type === 'text_delta') return [{ choices: [{ index: 0, content: d.text }] }];
         if (d.type === 'thinking_delta') return [{ choices: [{ index: 0, reasoning: d.thinking }] }];
+        if (d.type === 'input_json_delta' && ev.index === this.jsonBlock) return [{ choices: [{ index: 0, content: d.partial_json }] }];
         if (d.type === 'input_json_delta') {
           const index = this.toolIndexByBlock.get(ev.index) ?? 0;
           return [{ choices: [{ index: 0, toolCalls: [{ index, arguments: d.partial_json }] }] }];
@@ -74,7 +83,8 @@ export class AnthropicStreamTranslator implements StreamTranslator {
             outputTokens: later.outputTokens,
           };
         }
-        const finish = finishReasonOf(ev.delta?.stop_reason);
+        let finish = finishReasonOf(ev.delta?.stop_reason);
+        if (finish === 'tool_calls' && this.toolIndexByBlock.size === 0) finish = 'stop';
         return finish ? [{ choices: [{ index: 0, finishReason: finish }] }] : [];
       }
       case 'message_stop':

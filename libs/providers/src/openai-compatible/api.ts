@@ -6,6 +6,11 @@ export function chatEndpoint(baseUrl: string): string {
   return `${baseUrl.replace(/\/+$/, '')}/chat/completions`;
 }
 
+export function endpointFor(call: ChatCall, spec: OpenAICompatibleSpec, model: string): string {
+  if (!spec.endpoint) return chatEndpoint(call.credentials.baseUrl);
+  return spec.endpoint({ baseUrl: call.credentials.baseUrl, model, settings: call.credentials.settings ?? {} });
+}
+
 export function chatHeaders(call: ChatCall, spec: OpenAICompatibleSpec): Record<string, string> {
   const headers: Record<string, string> = {
     'content-type': 'application/json',
@@ -13,6 +18,7 @@ export function chatHeaders(call: ChatCall, spec: OpenAICompatibleSpec): Record<
     'x-request-id': call.requestId,
     ...spec.headers,
   };
-  if (call.credentials.apiKey) headers.authorization = `Bearer ${call.credentials.apiKey}`;
+  const key = call.credentials.apiKey;
+  if (key) Object.assign(headers, spec.authHeader ? spec.authHeader(key) : { authorization: `Bearer ${key}` });
   return headers;
 }

@@ -104,7 +104,7 @@ export function transportError(provider: string, err: unknown, signal?: AbortSig
 export async function httpError(
   provider: string,
   res: UpstreamResponse,
-  extract: (body: unknown, text: string) => { message?: string; type?: string; code?: string; param?: string },
+  extract: (body: unknown, text: string) => { message?: string; type?: string; code?: string; param?: string; retryAfterMs?: number },
 ): Promise<ProviderError> {
   const text = await readBounded(res.body, 64 * 1024).catch(() => '');
   let parsed: unknown;
@@ -120,7 +120,7 @@ export async function httpError(
   return new ProviderError({
     provider,
     upstreamStatus: status,
-    retryAfterMs: parseRetryAfter(res.headers),
+    retryAfterMs: parseRetryAfter(res.headers) ?? detail.retryAfterMs,
     // A user error comes back as is: the provider's own message, status and param.
     status: userError ? (status === 422 ? 400 : status) : status === 429 ? 429 : 502,
     code: userError ? (detail.code ?? 'invalid_request') : status === 429 ? 'upstream_rate_limited' : 'upstream_error',
