@@ -10,3 +10,6 @@ export function parseBreakerKey(key: string): { provider: string; model: string 
   const bar = key.indexOf('|');
   return bar < 0 ? { provider: key, model: '' } : { provider: key.slice(0, bar), model: key.slice(bar + 1) };
 }
+
+/** Core NATS subject of breaker transitions (provider-proxy → routing, edge, other replicas). */
+export const BREAKER_TRANSITION_SUBJECT = 'breaker.transition';

@@ -8,3 +8,4 @@ export * from './transport/retry-after';
 export { openAICompatibleTranslator, OPENAI_COMPATIBLE, normalizeOpenAIUsage } from './openai-compatible';
 export { anthropicTranslator, normalizeAnthropicUsage, ANTHROPIC_DROPPED } from './anthropic';
 export { simAdapter } from './sim';
+export * from './parameter-support';

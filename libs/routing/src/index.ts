@@ -11,3 +11,4 @@ export * from './routers/general-router';
 export * from './routers/priors';
 export * from './rules';
 export * from './split-plan';
+export * from './subjects';

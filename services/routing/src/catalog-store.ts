@@ -16,6 +16,8 @@ export class CatalogStore {
     private readonly aliases: CatalogData['aliases'],
     private readonly isProviderEnabled: (slug: string) => boolean,
     private readonly logger: Logger,
+    /** Provider-native id rewriting (routing rules' native_transforms). */
+    private readonly transformNative?: (provider: string, nativeId: string) => string,
   ) {}
 
   get current(): CatalogIndex {
@@ -38,7 +40,7 @@ export class CatalogStore {
         this.prisma.model.findMany(),
         this.prisma.modelPrice.findMany(),
       ]);
-      this.index = new CatalogIndex({ providers, models, prices, aliases: this.aliases }, this.isProviderEnabled);
+      this.index = new CatalogIndex({ providers, models, prices, aliases: this.aliases, transformNative: this.transformNative }, this.isProviderEnabled);
       this.logger.debug('catalog loaded', { models: this.index.size });
     } catch (err) {
       if (!this.index) throw err;
