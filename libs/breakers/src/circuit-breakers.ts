@@ -137,6 +137,12 @@ export class CircuitBreakers {
     return { allowed: false, retryAt: results[refused]!.record.retryAt, provider: key.provider, model: key.model };
   }
 
+  /** A request admitted as a probe ended without a verdict (rate limited, cancelled). */
+  async release(provider: string, model: string): Promise<void> {
+    const keys = [breakerKey(provider), breakerKey(provider, model)].filter((k) => this.mirror.get(k)?.state === 'half_open');
+    if (keys.length > 0) await this.apply(keys.map((key) => ({ key, event: 'release' as const })));
+  }
+
   async record(provider: string, model: string, verdict: AttemptVerdict): Promise<void> {
     const p = breakerKey(provider);
     const m = breakerKey(provider, model);

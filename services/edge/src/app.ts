@@ -1,7 +1,7 @@
 import express, { type Express } from 'express';
 import type { Logger } from '@gatewayz/logger';
 import type { Registry, httpMetrics } from '@gatewayz/metrics';
-import type { RoutingService } from '@gatewayz/proto';
+import type { BreakerService, RoutingPolicyService, RoutingService } from '@gatewayz/proto';
 import type { ServiceClient } from '@gatewayz/rpc';
 import type { ApiKeyAuthenticator } from './auth/api-key-auth';
 import { requireApiKey } from './auth/authenticate.middleware';
@@ -13,6 +13,9 @@ import { errorHandler, notFoundHandler } from './http/errors';
 import { jsonBody } from './http/json-body';
 import { requestBasics } from './http/request-basics';
 import { listModelsHandler, retrieveModelHandler } from './models/models.route';
+import { circuitBreakersRouter } from './resilience/circuit-breakers.routes';
+import { routersRouter } from './routing/routers.routes';
+import { trafficSplitsRouter } from './routing/traffic-splits.routes';
 
 export interface AppDeps {
   config: EdgeConfig;
@@ -21,6 +24,8 @@ export interface AppDeps {
   http: ReturnType<typeof httpMetrics>;
   authenticator: ApiKeyAuthenticator;
   routing: ServiceClient<typeof RoutingService>;
+  policy: ServiceClient<typeof RoutingPolicyService>;
+  breakers: ServiceClient<typeof BreakerService>;
   inference: InferenceService;
   checks: Record<string, DependencyCheck>;
 }
@@ -47,6 +52,11 @@ export function createApp(deps: AppDeps): Express {
 
   const body = jsonBody({ limit: config.MAX_BODY_BYTES, maxDepth: config.MAX_JSON_DEPTH });
   app.post('/v1/chat/completions', requireApiKey(deps.authenticator), body, chatCompletionsHandler(deps.inference));
+
+  const rpc = { authenticator: deps.authenticator, timeoutMs: config.RESOLVE_TIMEOUT_MS };
+  app.use(circuitBreakersRouter({ ...rpc, breakers: deps.breakers }));
+  app.use(trafficSplitsRouter({ ...rpc, policy: deps.policy, json: body }));
+  app.use(routersRouter({ ...rpc, policy: deps.policy, json: body }));
 
   app.use(notFoundHandler());
   app.use(errorHandler(deps.logger));

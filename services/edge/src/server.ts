@@ -5,7 +5,9 @@ import { Fernet } from '@gatewayz/crypto';
 import { createPrisma } from '@gatewayz/db';
 import { createLogger, type Logger } from '@gatewayz/logger';
 import { createRegistry, httpMetrics, inferenceMetrics } from '@gatewayz/metrics';
-import { ProviderService, RoutingService } from '@gatewayz/proto';
+import { BREAKER_TRANSITION_SUBJECT } from '@gatewayz/breakers';
+import { BreakerService, ProviderService, RoutingPolicyService, RoutingService } from '@gatewayz/proto';
+import { SUBJECTS } from '@gatewayz/routing';
 import { createRedis } from '@gatewayz/redis';
 import { createClient } from '@gatewayz/rpc';
 import { createApp } from './app';
@@ -38,6 +40,8 @@ export async function startEdge(config: EdgeConfig, options: { logger?: Logger }
   });
   const routing = createClient(RoutingService, config.ROUTING_ADDR, { defaultTimeoutMs: config.RESOLVE_TIMEOUT_MS });
   const proxy = createClient(ProviderService, config.PROVIDER_PROXY_ADDR, { defaultTimeoutMs: config.REQUEST_TIMEOUT_MS });
+  const policy = createClient(RoutingPolicyService, config.ROUTING_ADDR, { defaultTimeoutMs: config.RESOLVE_TIMEOUT_MS });
+  const breakers = createClient(BreakerService, config.PROVIDER_PROXY_ADDR, { defaultTimeoutMs: config.RESOLVE_TIMEOUT_MS });
 
   const resolver = new ResolveCache(routing, {
     ttlMs: config.RESOLVE_CACHE_TTL_MS,
@@ -53,6 +57,9 @@ export async function startEdge(config: EdgeConfig, options: { logger?: Logger }
       if (!b) return;
       await b.ensureStream(USAGE_STREAM);
       b.subscribeCore('catalog.updated', () => resolver.clear());
+      // Breakers, traffic splits and health verdicts change routing's answers: drop cached chains.
+      b.subscribeCore(BREAKER_TRANSITION_SUBJECT, () => resolver.clear());
+      b.subscribeCore(SUBJECTS.routingChanged, () => resolver.clear());
       bus = b;
     })
     .catch((err: unknown) => logger.error('NATS setup failed', { err }));
@@ -65,6 +72,8 @@ export async function startEdge(config: EdgeConfig, options: { logger?: Logger }
     http: httpMetrics(registry),
     authenticator,
     routing,
+    policy,
+    breakers,
     inference: new InferenceService({
       resolver,
       proxy,
@@ -112,6 +121,8 @@ export async function startEdge(config: EdgeConfig, options: { logger?: Logger }
       await usage.drain(5_000);
       routing.close();
       proxy.close();
+      policy.close();
+      breakers.close();
       stopConnecting.abort();
       await connecting;
       await bus?.close();

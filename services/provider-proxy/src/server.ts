@@ -1,9 +1,11 @@
 import { Bus } from '@gatewayz/bus';
 import { createLogger, type Logger } from '@gatewayz/logger';
 import { createRegistry, rpcMetrics, startOpsServer, upstreamMetrics } from '@gatewayz/metrics';
-import { ProviderService } from '@gatewayz/proto';
+import { BreakerService, ProviderService } from '@gatewayz/proto';
 import { ProviderDirectory, createAdapters } from '@gatewayz/providers';
 import { addService, createServer, listen } from '@gatewayz/rpc';
+import { startBreakers } from './breakers';
+import { breakerServiceImpl } from './breakers.service';
 import { chatServiceImpl } from './chat.service';
 import type { ProviderProxyConfig } from './config';
 import { HealthObserver } from './health-observer';
@@ -45,11 +47,29 @@ export async function startProviderProxy(
 
   const health = new HealthObserver(() => bus);
   const server = createServer();
+  const rpcOptions = { logger, metrics: rpcMetrics(registry) };
+
+  // ── Circuit breakers (docs/failover.md): per provider and provider+model, shared by the
+  //    replicas through Redis, transitions counted and published on NATS; BreakerService
+  //    serves them to the edge (/circuit-breakers). The chat service re-checks them per attempt.
+  const breakers = startBreakers({ config, logger, registry, bus: () => bus, busReady: connecting });
+  addService(server, BreakerService, breakerServiceImpl(breakers.breakers, breakers.knownProviders), rpcOptions);
+  // ──
+
   addService(
     server,
     ProviderService,
-    chatServiceImpl({ adapters, directory, logger, metrics, health, rateLimitRetries: config.RATE_LIMIT_RETRIES }),
-    { logger, metrics: rpcMetrics(registry) },
+    chatServiceImpl({
+      adapters,
+      directory,
+      logger,
+      metrics,
+      health,
+      breakers: breakers.breakers,
+      rateLimitRetries: config.RATE_LIMIT_RETRIES,
+      rateLimitMaxWaitMs: config.RATE_LIMIT_MAX_WAIT_MS,
+    }),
+    rpcOptions,
   );
   const grpc = await listen(server, `${config.PROVIDER_PROXY_HOST}:${config.PROVIDER_PROXY_PORT}`);
   const ops = await startOpsServer({
@@ -65,6 +85,7 @@ export async function startProviderProxy(
     close: async () => {
       await grpc.close();
       health.close();
+      breakers.close();
       await ops.close();
       await transport.close();
       stopConnecting.abort();

@@ -43,6 +43,13 @@ export function policyServiceImpl(deps: PolicyServiceDeps): ServiceImpl<typeof R
       return { splits: deps.splits.list().map(splitInit) };
     },
 
+    async getTrafficSplit(req) {
+      const model = canonicalModel(deps, req.model);
+      const split = deps.splits.get(model);
+      if (!split) throw new GatewayError({ code: 'not_found', status: 404, param: 'model', message: `No traffic split is configured for '${model}'.` });
+      return { split: splitInit(split) };
+    },
+
     async setTrafficSplit(req) {
       const model = canonicalModel(deps, req.model);
       const entry = deps.store.current.entry(model)!;

@@ -10,13 +10,16 @@ import {
   type ChatResponse,
   type ProviderService,
   type ResolveResponse,
+  type Route,
   type Usage,
 } from '@gatewayz/proto';
+import { conversationKey, planChain } from '@gatewayz/routing';
 import type { ServiceClient } from '@gatewayz/rpc';
 import type { ChatCompletionRequest } from '@gatewayz/wire';
 import type { AuthContext } from '../auth/api-key-auth';
 import type { UsagePublisher } from '../events/usage-publisher';
 import type { ResolveCache } from '../routing/resolve-cache';
+import { resolveQueryFor } from '../routing/resolve-query';
 
 /**
  * The edge's side of one inference, independent of the API format the client speaks: resolve
@@ -40,7 +43,9 @@ export interface InferenceInput {
 
 export interface InferenceCall {
   resolved: ResolveResponse;
-  /** The canonical model id. */
+  /** The chain this request walks: routing's, with this request's split draw applied. */
+  chain: Route[];
+  /** The canonical model id (the primary model; a fallback that served is in the outcome). */
   model: string;
   events: AsyncIterable<ChatResponse>;
   /** Headers every writer sets on the response (before its first byte), e.g. credits left. */
@@ -60,12 +65,35 @@ export interface InferenceDeps {
   requestTimeoutMs: number;
 }
 
-/** Price of the provider that served the request, from the chain routing returned. */
-export function costOf(resolved: ResolveResponse, outcome: ChatOutcome): bigint {
-  const p = resolved.chain.find((r) => r.provider === outcome.provider)?.price;
+/**
+ * The route that served the request: the outcome's route index into the chain sent (a chain
+ * built with fallback models mixes models and prices, so the provider alone is not enough).
+ */
+export function servedRoute(chain: Route[], outcome: ChatOutcome): Route | undefined {
+  const byIndex = chain[outcome.routeIndex];
+  if (byIndex && byIndex.provider === outcome.provider && (!outcome.model || byIndex.model === outcome.model)) return byIndex;
+  return chain.find((r) => r.provider === outcome.provider && (!outcome.model || !r.model || r.model === outcome.model));
+}
+
+/** Price of the route that served the request. */
+export function costOf(chain: Route[], outcome: ChatOutcome): bigint {
+  const p = servedRoute(chain, outcome)?.price;
   const u = outcome.usage;
   if (!p || !u) return 0n;
   return costMicros(u, p);
+}
+
+/**
+ * This request's chain: fallback-model routes that cannot produce the requested output length
+ * are dropped, and the traffic split (if any) draws the first route, from the conversation's
+ * hash when the split is sticky.
+ */
+export function planRequestChain(resolved: ResolveResponse, request: ChatCompletionRequest, userId: string): Route[] {
+  const limit = request.max_completion_tokens ?? request.max_tokens;
+  const primary = resolved.model?.id;
+  let chain = resolved.chain;
+  if (limit) chain = chain.filter((r) => !r.model || r.model === primary || !r.maxOutputTokens || r.maxOutputTokens >= limit);
+  return planChain(chain, resolved.splitSticky ? { stickyKey: conversationKey(userId, request) } : {});
 }
 
 /** Checks the parts of a request that depend on the resolved model. */
@@ -83,16 +111,17 @@ export class InferenceService {
 
   async start(input: InferenceInput): Promise<InferenceCall> {
     const { deps } = this;
-    const resolved = await deps.resolver.resolve(input.request.model, input.requestId);
+    const resolved = await deps.resolver.resolve(resolveQueryFor(input.request), input.requestId);
     checkAgainstModel(input.request, resolved);
     const model = resolved.model!.id;
+    const chain = planRequestChain(resolved, input.request, input.auth.userId);
     const started = performance.now();
     const events = deps.proxy.chat(
       {
         requestId: input.requestId,
         body: input.body,
         model,
-        chain: resolved.chain,
+        chain,
         stream: input.stream,
         maxOutputTokens: resolved.model!.maxOutputTokens,
       },
@@ -101,23 +130,25 @@ export class InferenceService {
     let finished = false;
     const finish: InferenceCall['finish'] = ({ status, outcome, errorCode = '' }) => {
       const usage = outcome?.usage ?? create(UsageSchema);
-      const cost = status === RequestStatus.SUCCESS && outcome ? costOf(resolved, outcome) : 0n;
+      const cost = status === RequestStatus.SUCCESS && outcome ? costOf(chain, outcome) : 0n;
       if (finished) return { cost, usage };
       finished = true;
       const provider = outcome?.provider ?? '';
-      deps.metrics.requests.inc({ model, provider, outcome: RequestStatus[status]!.toLowerCase(), stream: String(input.stream) });
+      // The model that served (a fallback model, when the primary's providers all failed).
+      const served = outcome?.model || model;
+      deps.metrics.requests.inc({ model: served, provider, outcome: RequestStatus[status]!.toLowerCase(), stream: String(input.stream) });
       if (status === RequestStatus.SUCCESS && outcome?.usage) {
-        deps.metrics.tokens.inc({ model, provider, bucket: 'input' }, usage.inputTokens + usage.cacheReadTokens + usage.cacheWriteTokens);
-        deps.metrics.tokens.inc({ model, provider, bucket: 'output' }, usage.outputTokens);
-        deps.metrics.costMicros.inc({ model, provider }, Number(cost));
-        if (outcome.ttftMs) deps.metrics.ttft.observe({ model, provider }, outcome.ttftMs / 1000);
+        deps.metrics.tokens.inc({ model: served, provider, bucket: 'input' }, usage.inputTokens + usage.cacheReadTokens + usage.cacheWriteTokens);
+        deps.metrics.tokens.inc({ model: served, provider, bucket: 'output' }, usage.outputTokens);
+        deps.metrics.costMicros.inc({ model: served, provider }, Number(cost));
+        if (outcome.ttftMs) deps.metrics.ttft.observe({ model: served, provider }, outcome.ttftMs / 1000);
       }
       deps.usage.publish(
         create(UsageRecordedSchema, {
           requestId: input.requestId,
           userId: input.auth.userId,
           keyId: input.auth.keyId,
-          model,
+          model: served,
           provider,
           nativeModel: outcome?.nativeModel ?? '',
           stream: input.stream,
@@ -132,6 +163,6 @@ export class InferenceService {
       );
       return { cost, usage };
     };
-    return { resolved, model, events, finish, responseHeaders: {} };
+    return { resolved, chain, model, events, finish, responseHeaders: {} };
   }
 }
