@@ -68,8 +68,9 @@ function familyOrder(entry: ModelEntry, ctx: ChainContext): RouteEntry[] {
 
 /**
  * Health-weighted promotion, a binary decision (AC-2.6): when the first provider's score is
- * below the threshold and another provider scores at or above it (or has no bad record yet),
- * the best of those moves to the front. Nothing is split by weight.
+ * below the threshold, the best-scoring other provider at or above it moves to the front (a
+ * provider without enough samples counts as just acceptable: a measured healthy one beats it).
+ * Nothing is split by weight.
  */
 function promoteHealthy(routes: RouteEntry[], ctx: ChainContext, notes: string[]): RouteEntry[] {
   const head = routes[0];
@@ -78,7 +79,7 @@ function promoteHealthy(routes: RouteEntry[], ctx: ChainContext, notes: string[]
   if (!headStats || headStats.score >= ctx.promotionThreshold) return routes;
   let best: { route: RouteEntry; score: number } | undefined;
   for (const r of routes.slice(1)) {
-    const score = ctx.health(r.provider, r.model)?.score ?? 100;
+    const score = ctx.health(r.provider, r.model)?.score ?? ctx.promotionThreshold;
     if (score >= ctx.promotionThreshold && (!best || score > best.score)) best = { route: r, score };
   }
   if (!best) return routes;
