@@ -40,6 +40,8 @@ export interface RecordedRequest {
   path: string;
   headers: http.IncomingHttpHeaders;
   body: Record<string, unknown>;
+  /** When it arrived (performance.now()), to order requests across several fakes. */
+  at: number;
   /** Resolves when the client side closed (or the response ended). */
   closed: Promise<void>;
   clientAborted: () => boolean;
@@ -128,7 +130,7 @@ export class FakeUpstream {
         resolve();
       }),
     );
-    this.requests.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, body, closed, clientAborted: () => aborted });
+    this.requests.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, body, at: performance.now(), closed, clientAborted: () => aborted });
     const behavior = this.script.shift() ?? this.defaultBehavior;
     const stream = body.stream === true;
     const f = this.format;
