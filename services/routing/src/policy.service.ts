@@ -55,18 +55,16 @@ export function policyServiceImpl(deps: PolicyServiceDeps): ServiceImpl<typeof R
       const entry = deps.store.current.entry(model)!;
       if (req.weights.length === 0) throw errors.invalidRequest('A split needs at least one provider weight.', 'weights');
       const seen = new Set<string>();
-      req.weights.forEach((w, i) => {
-        const param = `weights[${i}]`;
-        if (seen.has(w.provider)) throw errors.invalidRequest(`Provider '${w.provider}' appears twice.`, `${param}.provider`);
+      for (const w of req.weights) {
+        const param = `weights.${w.provider}`;
+        if (seen.has(w.provider)) throw errors.invalidRequest(`Provider '${w.provider}' appears twice.`, param);
         seen.add(w.provider);
         if (!entry.routes.some((r) => r.provider === w.provider)) {
           const serving = entry.routes.map((r) => r.provider).join(', ');
-          throw errors.invalidRequest(`Provider '${w.provider}' does not serve '${model}' (it is served by: ${serving}).`, `${param}.provider`);
+          throw errors.invalidRequest(`Provider '${w.provider}' does not serve '${model}' (it is served by: ${serving}).`, param);
         }
-        if (w.weight < 1 || w.weight > MAX_SPLIT_WEIGHT) {
-          throw errors.invalidRequest(`Weights are integers from 1 to ${MAX_SPLIT_WEIGHT}.`, `${param}.weight`);
-        }
-      });
+        if (w.weight < 1 || w.weight > MAX_SPLIT_WEIGHT) throw errors.invalidRequest(`Weights are integers from 1 to ${MAX_SPLIT_WEIGHT}.`, param);
+      }
       await deps.splits.set({ model, weights: req.weights.map((w) => ({ provider: w.provider, weight: w.weight })), sticky: req.sticky, updatedBy: req.updatedBy });
       deps.announce('splits');
       return { split: splitInit(deps.splits.get(model)!) };
