@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { runLoad, type LoadResult } from './load';
+import { routingBench } from './routing-bench';
 import { cpuMicros, machineDescription, peakRssMiB } from './procstat';
 import { ROOT, cleanupNamespace, cli, firstJsonLine, freePort, startNode, stopAll, waitFor } from './processes';
 
@@ -140,6 +141,7 @@ async function main(): Promise<void> {
       '',
       `Errors across all runs: ${totalErrors}.`,
       '',
+      ...(await routingBench()),
     ];
     const report = lines.join('\n');
     process.stdout.write(`${report}\n`);

@@ -1,5 +1,5 @@
 import type { MessageInitShape } from '@bufbuild/protobuf';
-import type { CatalogPrice, ModelRow, RouteEntry } from '@gatewayz/catalog';
+import type { CatalogIndex, CatalogPrice, ModelRow, RouteEntry } from '@gatewayz/catalog';
 import { GatewayError, errors } from '@gatewayz/errors';
 import {
   ProviderSort,
@@ -29,9 +29,8 @@ import {
   type RoutingPreferences,
   type RoutingRules,
 } from '@gatewayz/routing';
-import type { CatalogStore } from './catalog-store';
 import type { LiveState } from './live-state';
-import type { SplitStore } from './split-store';
+import type { SplitConfig } from './split-store';
 
 type ResolveResponseInit = MessageInitShape<typeof ResolveResponseSchema>;
 type RouteInit = MessageInitShape<typeof RouteSchema>;
@@ -110,10 +109,11 @@ function chainFailure(model: string, failure: Extract<ChainResult, { ok: false }
 }
 
 export interface RoutingEngineDeps {
-  store: CatalogStore;
+  /** The catalog in use (CatalogStore swaps it on refresh). */
+  store: { readonly current: CatalogIndex };
   rules: RoutingRules;
   live: LiveState;
-  splits: SplitStore;
+  splits: { get(modelId: string): SplitConfig | undefined };
   priors: Priors;
   general: GeneralRouter;
   code: CodeRouter;

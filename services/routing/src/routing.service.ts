@@ -1,9 +1,9 @@
+import type { CatalogIndex } from '@gatewayz/catalog';
 import type { RoutingService } from '@gatewayz/proto';
 import type { ServiceImpl } from '@gatewayz/rpc';
-import type { CatalogStore } from './catalog-store';
 import { modelInfo, type RoutingEngine } from './routing-engine';
 
-export function routingServiceImpl(store: CatalogStore, engine: RoutingEngine): ServiceImpl<typeof RoutingService> {
+export function routingServiceImpl(store: { readonly current: CatalogIndex }, engine: RoutingEngine): ServiceImpl<typeof RoutingService> {
   return {
     async resolve(request) {
       return engine.resolve(request);
