@@ -85,7 +85,7 @@ describe('health-weighted and latency-aware routing', () => {
   });
 
   it('sort=latency orders by live p50 time to first token; sort=throughput by tokens per second (AC-2.7.1)', async () => {
-    // A full window (routing keeps the last 200 per provider+model) of fresh measurements.
+    // A full window (routing keeps the last 100 per provider+model) of fresh measurements.
     bus.publishCore('health.observation', {
       observations: [
         ...observe('groq', 200, { ttft_ms: 400, duration_ms: 600, output_tokens: 200 }), // 1,000 tok/s

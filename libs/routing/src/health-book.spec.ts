@@ -36,4 +36,12 @@ describe('HealthBook (passive per provider+model stats)', () => {
     expect(book.stats('groq', 'm/x', 0)).toMatchObject({ samples: 3, errorRate: 0 });
     expect(book.stats('groq', 'm/x', 5_000)).toBeUndefined();
   });
+
+  it('prunes keys whose samples all left the window', () => {
+    const book = new HealthBook({ windowMs: 1_000, maxSamples: 10, minSamples: 1 });
+    book.record(obs({ at: 0 }));
+    book.record(obs({ provider: 'together', at: 900 }));
+    expect(book.prune(1_500)).toEqual(['groq|m/x']);
+    expect(book.size).toBe(1);
+  });
 });

@@ -106,8 +106,24 @@ export class HealthBook {
     };
   }
 
-  /** Keys with samples (for change detection after a batch). */
-  keys(): string[] {
-    return [...this.samples.keys()];
+  /** Drops samples older than the window, and keys left without any (bounded memory). */
+  prune(now: number): string[] {
+    const dropped: string[] = [];
+    for (const [key, list] of this.samples) {
+      const fresh = list.filter((s) => now - s.at <= this.options.windowMs);
+      if (fresh.length === 0) {
+        this.samples.delete(key);
+        this.cache.delete(key);
+        dropped.push(key);
+      } else if (fresh.length !== list.length) {
+        this.samples.set(key, fresh);
+        this.cache.delete(key);
+      }
+    }
+    return dropped;
+  }
+
+  get size(): number {
+    return this.samples.size;
   }
 }
