@@ -1,4 +1,4 @@
-import { Router, type Request } from 'express';
+import { Router, type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { errors } from '@gatewayz/errors';
 import type { RoutingPolicyService, TrafficSplit } from '@gatewayz/proto';
@@ -43,7 +43,7 @@ function modelParam(req: Request): string {
 export function trafficSplitsRouter(deps: {
   policy: ServiceClient<typeof RoutingPolicyService>;
   authenticator: ApiKeyAuthenticator;
-  json: (req: Request, res: import('express').Response, next: import('express').NextFunction) => void;
+  json: (req: Request, res: Response, next: NextFunction) => void;
   timeoutMs: number;
 }): Router {
   const router = Router();
