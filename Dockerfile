@@ -14,6 +14,7 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/libs/db/prisma ./libs/db/prisma
 COPY --from=build /app/libs/catalog/data ./libs/catalog/data
+COPY --from=build /app/libs/routing/data ./libs/routing/data
 COPY --from=build /app/package.json ./package.json
 USER node
 CMD ["node", "--enable-source-maps", "dist/services/edge/main.js"]

@@ -66,9 +66,12 @@ describe('failover between providers (openai → openrouter)', () => {
     ['503', { kind: 'status', status: 503 }],
     ['500', { kind: 'status', status: 500 }],
     ['502', { kind: 'status', status: 502 }],
+    ['504', { kind: 'status', status: 504 }],
     ['401', { kind: 'status', status: 401, message: 'Incorrect API key provided: sk-upstream-openai' }],
+    ['402', { kind: 'status', status: 402, message: 'Insufficient upstream credits' }],
     ['403', { kind: 'status', status: 403 }],
     ['404', { kind: 'status', status: 404 }],
+    ['408', { kind: 'status', status: 408 }],
     ['a connection reset', { kind: 'reset' }],
     ['a hang past the first-byte timeout', { kind: 'hang' }],
   ];
@@ -127,6 +130,35 @@ describe('failover between providers (openai → openrouter)', () => {
     expect(res.choices[0]!.message.content).toBe('Echo: fail over please');
     expect(openai.requests).toHaveLength(3);
     expect(openrouter.requests).toHaveLength(1);
+  });
+
+  it('429 without Retry-After: retried after a short full-jitter backoff, same provider', async () => {
+    openai.enqueue({ kind: 'status', status: 429 }, { kind: 'status', status: 429 });
+    const started = Date.now();
+    const res = await client.chat.completions.create({ model: MODEL, messages: USER });
+    expect(res.choices[0]!.message.content).toBe('Echo: fail over please');
+    expect(openai.requests).toHaveLength(3);
+    expect(openrouter.requests).toHaveLength(0);
+    // Full jitter under 250 ms then 500 ms ceilings.
+    expect(Date.now() - started).toBeLessThan(1_500);
+  });
+
+  it('429 with a Retry-After longer than RATE_LIMIT_MAX_WAIT_MS: no wait, the next provider at once', async () => {
+    openai.enqueue({ kind: 'status', status: 429, headers: { 'retry-after': '30' } });
+    const started = Date.now();
+    const res = await client.chat.completions.create({ model: MODEL, messages: USER });
+    expect(res.choices[0]!.message.content).toBe('Echo: fail over please');
+    expect(openai.requests).toHaveLength(1);
+    expect(openrouter.requests).toHaveLength(1);
+    expect(Date.now() - started).toBeLessThan(1_000);
+  });
+
+  it('a slow first byte within the first-byte timeout is waited for, not failed over', async () => {
+    openai.enqueue({ kind: 'reply', firstByteDelayMs: 250 });
+    const res = await client.chat.completions.create({ model: MODEL, messages: USER });
+    expect(res.choices[0]!.message.content).toBe('Echo: fail over please');
+    expect(openai.requests).toHaveLength(1);
+    expect(openrouter.requests).toHaveLength(0);
   });
 
   it('every provider failing with 5xx → 502 in the OpenAI error shape', async () => {

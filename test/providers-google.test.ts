@@ -4,15 +4,18 @@ import { startStack, type TestStack } from './support/stack';
 import { IMAGE_MESSAGE, PERSON_FORMAT, PERSON_JSON, PNG_BASE64, TWO_CALLS, WEATHER_TOOL, assembled, collect, midStreamFailure, rejection, sdkRetriesOn429 } from './support/provider-scenarios';
 
 /**
- * Google end to end with the openai SDK: the Gemini API (AI Studio, API key) serves
- * google/gemini-2.0-flash; Vertex AI (service-account OAuth against a fake token endpoint)
- * serves google/gemini-2.5-flash — both are offered by both, only one is configured per model
- * here by making AI Studio fail for the Vertex cases.
+ * Google end to end with the openai SDK: the Gemini API (AI Studio, API key) and Vertex AI
+ * (service-account OAuth against a fake token endpoint) both offer the Gemini models. With
+ * Vertex credentials configured, Gemini models go to Vertex first (spec AC-2.1.4) and fail over
+ * to AI Studio; the AI Studio cases run on a stack where only AI Studio is configured.
  */
 const GEMINI = 'google/gemini-2.0-flash';
 
 describe('Google Gemini and Vertex AI through the gateway (openai SDK)', () => {
   let stack: TestStack;
+  let studioStack: TestStack;
+  let studio: OpenAI;
+  let studioKey: string;
   let gemini: FakeUpstream;
   let vertex: FakeUpstream;
   let oauth: FakeGoogleOAuth;
@@ -34,10 +37,14 @@ describe('Google Gemini and Vertex AI through the gateway (openai SDK)', () => {
     });
     ({ key } = await stack.createKey());
     client = new OpenAI({ apiKey: key, baseURL: stack.baseURL, maxRetries: 0 });
+    studioStack = await startStack({ env: { GOOGLE_API_KEY: 'AIza-upstream', GOOGLE_BASE_URL: gemini.url, RATE_LIMIT_RETRIES: '0' } });
+    ({ key: studioKey } = await studioStack.createKey());
+    studio = new OpenAI({ apiKey: studioKey, baseURL: studioStack.baseURL, maxRetries: 0 });
   });
 
   afterAll(async () => {
     await stack.close();
+    await studioStack.close();
     await Promise.all([gemini.close(), vertex.close(), oauth.close()]);
   });
 
@@ -48,7 +55,7 @@ describe('Google Gemini and Vertex AI through the gateway (openai SDK)', () => {
 
   describe('Gemini API (AI Studio)', () => {
     it('text: generateContent with x-goog-api-key; system → systemInstruction; usage with cost', async () => {
-      const res = await client.chat.completions.create({ model: GEMINI, messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'hello gemini' }], temperature: 0.2, max_tokens: 64 });
+      const res = await studio.chat.completions.create({ model: GEMINI, messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'hello gemini' }], temperature: 0.2, max_tokens: 64 });
       expect(res.choices[0]!.message.content).toBe('Echo: hello gemini');
       expect(res.usage).toMatchObject({ prompt_tokens: 10, completion_tokens: 3 });
       expect((res.usage as { cost?: number }).cost).toBeGreaterThan(0);
@@ -63,7 +70,7 @@ describe('Google Gemini and Vertex AI through the gateway (openai SDK)', () => {
     });
 
     it('stream: streamGenerateContent?alt=sse; content, finish and usage', async () => {
-      const out = await collect(await client.chat.completions.create({ model: GEMINI, messages: [{ role: 'user', content: 'stream this' }], stream: true, stream_options: { include_usage: true } }));
+      const out = await collect(await studio.chat.completions.create({ model: GEMINI, messages: [{ role: 'user', content: 'stream this' }], stream: true, stream_options: { include_usage: true } }));
       expect(out.content).toBe('Echo: stream this');
       expect(out.finish).toEqual(['stop']);
       expect(out.usage).toMatchObject({ prompt_tokens: 10, completion_tokens: 3 });
@@ -73,7 +80,7 @@ describe('Google Gemini and Vertex AI through the gateway (openai SDK)', () => {
     it('tools → functionDeclarations, tool_choice → toolConfig; parallel calls stream with indexes 0 and 1', async () => {
       gemini.enqueue({ kind: 'reply', toolCalls: TWO_CALLS });
       const out = await collect(
-        await client.chat.completions.create({ model: GEMINI, messages: [{ role: 'user', content: 'weather?' }], tools: [WEATHER_TOOL], tool_choice: { type: 'function', function: { name: 'get_weather' } }, stream: true }),
+        await studio.chat.completions.create({ model: GEMINI, messages: [{ role: 'user', content: 'weather?' }], tools: [WEATHER_TOOL], tool_choice: { type: 'function', function: { name: 'get_weather' } }, stream: true }),
       );
       const calls = assembled(out.toolDeltas);
       expect(calls.map((c) => [c.name, c.args])).toEqual([
@@ -88,7 +95,7 @@ describe('Google Gemini and Vertex AI through the gateway (openai SDK)', () => {
     });
 
     it('a tool result goes back as a functionResponse named after its call', async () => {
-      await client.chat.completions.create({
+      await studio.chat.completions.create({
         model: GEMINI,
         messages: [
           { role: 'user', content: 'weather in Paris?' },
@@ -105,7 +112,7 @@ describe('Google Gemini and Vertex AI through the gateway (openai SDK)', () => {
 
     it('json_schema (strict) → responseMimeType + responseSchema in the subset Gemini accepts', async () => {
       gemini.enqueue({ kind: 'reply', content: PERSON_JSON });
-      const res = await client.chat.completions.create({ model: GEMINI, messages: [{ role: 'user', content: 'who?' }], response_format: PERSON_FORMAT });
+      const res = await studio.chat.completions.create({ model: GEMINI, messages: [{ role: 'user', content: 'who?' }], response_format: PERSON_FORMAT });
       expect(JSON.parse(res.choices[0]!.message.content!)).toEqual({ name: 'Ada Lovelace', born: 1815 });
       expect(gemini.requests[0]!.body.generationConfig).toEqual({
         responseMimeType: 'application/json',
@@ -114,7 +121,7 @@ describe('Google Gemini and Vertex AI through the gateway (openai SDK)', () => {
     });
 
     it('logprobs → responseLogprobs; logprobsResult comes back as OpenAI logprobs', async () => {
-      const res = await client.chat.completions.create({ model: GEMINI, messages: [{ role: 'user', content: 'hi' }], logprobs: true, top_logprobs: 2 });
+      const res = await studio.chat.completions.create({ model: GEMINI, messages: [{ role: 'user', content: 'hi' }], logprobs: true, top_logprobs: 2 });
       const lp = res.choices[0]!.logprobs!.content!;
       expect(lp.map((t) => t.token).join('')).toBe('Echo: hi');
       expect(lp.every((t) => t.top_logprobs.length === 2)).toBe(true);
@@ -122,25 +129,26 @@ describe('Google Gemini and Vertex AI through the gateway (openai SDK)', () => {
     });
 
     it('images in: a data URL becomes inlineData; a link is a 400 naming the part', async () => {
-      await client.chat.completions.create({ model: GEMINI, messages: [IMAGE_MESSAGE] });
+      await studio.chat.completions.create({ model: GEMINI, messages: [IMAGE_MESSAGE] });
       expect((gemini.requests[0]!.body.contents as { parts: unknown[] }[])[0]!.parts[1]).toEqual({ inlineData: { mimeType: 'image/png', data: PNG_BASE64 } });
-      // AI Studio rejects the link, Vertex (next in the chain) takes it as fileData.
-      vertex.reset();
-      await client.chat.completions.create({ model: GEMINI, messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://example.com/cat.png' } }] }] });
-      expect((vertex.requests[0]!.body.contents as { parts: unknown[] }[])[0]!.parts[0]).toEqual({ fileData: { mimeType: 'image/png', fileUri: 'https://example.com/cat.png' } });
+      // AI Studio takes no links, and nothing else serves Gemini here: a 400 naming the part.
+      const err = await rejection(
+        studio.chat.completions.create({ model: GEMINI, messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://example.com/cat.png' } }] }] }),
+      );
+      expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+      expect((err as InstanceType<typeof OpenAI.BadRequestError>).param).toBe('messages[0].content[0]');
+      expect(gemini.requests).toHaveLength(1);
     });
 
     it('a 429 (RetryInfo in the body) reaches the SDK, whose own retry succeeds', async () => {
-      // Both Google providers are rate limited once (else the chain would fail over to Vertex).
-      vertex.enqueue({ kind: 'status', status: 429, message: 'quota' });
-      const { res, seen, upstreamCalls } = await sdkRetriesOn429({ baseURL: stack.baseURL, apiKey: key, fake: gemini, model: GEMINI });
+      const { res, seen, upstreamCalls } = await sdkRetriesOn429({ baseURL: studioStack.baseURL, apiKey: studioKey, fake: gemini, model: GEMINI });
       expect(seen).toEqual([429, 200]);
       expect(upstreamCalls).toBe(2);
       expect(res.choices[0]!.message.content).toBe('Echo: retry me');
     });
 
     it('an error event mid-stream makes the SDK throw after the first pieces', async () => {
-      const { content, finishes, err } = await midStreamFailure(client, gemini, GEMINI, 'stream-error', 2);
+      const { content, finishes, err } = await midStreamFailure(studio, gemini, GEMINI, 'stream-error', 2);
       expect(content).toBe('one two ');
       expect(finishes).toEqual([]);
       expect(err).toBeInstanceOf(OpenAI.APIError);
@@ -148,8 +156,21 @@ describe('Google Gemini and Vertex AI through the gateway (openai SDK)', () => {
   });
 
   describe('Vertex AI (service-account OAuth)', () => {
-    // AI Studio down: the chain moves to Vertex.
-    beforeEach(() => gemini.setDefault({ kind: 'status', status: 503, message: 'unavailable' }));
+    it('takes an image link as fileData', async () => {
+      await client.chat.completions.create({ model: GEMINI, messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://example.com/cat.png' } }] }] });
+      expect((vertex.requests[0]!.body.contents as { parts: unknown[] }[])[0]!.parts[0]).toEqual({ fileData: { mimeType: 'image/png', fileUri: 'https://example.com/cat.png' } });
+    });
+
+    it('with Vertex credentials, Gemini goes to Vertex first; Vertex down fails over to AI Studio', async () => {
+      const first = await client.chat.completions.create({ model: GEMINI, messages: [{ role: 'user', content: 'who serves?' }] });
+      expect((first as { provider?: string }).provider).toBe('vertex');
+      expect(gemini.requests).toHaveLength(0);
+      vertex.setDefault({ kind: 'status', status: 503, message: 'unavailable' });
+      const second = await client.chat.completions.create({ model: GEMINI, messages: [{ role: 'user', content: 'and now?' }] });
+      expect((second as { provider?: string }).provider).toBe('google');
+      expect(second.choices[0]!.message.content).toBe('Echo: and now?');
+      vertex.setDefault({ kind: 'reply' });
+    });
 
     it('text: OAuth token from the token endpoint (JWT verified there), regional URL, the token reused', async () => {
       const issuedBefore = oauth.issued.length;

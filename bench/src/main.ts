@@ -5,6 +5,7 @@ import type { ChildProcess } from 'node:child_process';
 import { benchPlansFile, identityBenchmark } from './identity-bench';
 import { runLoad, type LoadResult } from './load';
 import { providersBench } from './providers-bench';
+import { routingBench } from './routing-bench';
 import { cpuMicros, machineDescription, peakRssMiB } from './procstat';
 import { ROOT, cleanupNamespace, cli, firstJsonLine, freePort, startNode, stopAll, waitFor } from './processes';
 
@@ -146,6 +147,7 @@ async function main(): Promise<void> {
       ...(await identityBenchmark({ databaseUrl: env.DATABASE_URL!, redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379', namespace: `gwbench_${process.pid}` })),
       `Errors across all runs: ${totalErrors}.`,
       '',
+      ...(await routingBench()),
     ];
     const report = lines.join('\n');
     process.stdout.write(`${report}\n`);

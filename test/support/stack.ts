@@ -58,6 +58,11 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
     RATE_LIMIT_IP_RPM: '1000000',
     AUTH_LOGIN_LIMIT: '100000',
     AUTH_REGISTER_LIMIT: '100000',
+    // Several stacks share one namespace in a run (and tests make upstreams fail on purpose):
+    // circuit breakers and health-based promotion stay out of the way unless a test turns them
+    // on (test/circuit-breakers.test.ts, test/health-routing.test.ts do, in their own namespace).
+    BREAKER_FAILURE_THRESHOLD: '10000',
+    ROUTING_PROMOTION_THRESHOLD: '0',
     ...options.env,
   };
   const logger = (service: string): Logger =>

@@ -20,6 +20,8 @@ const offerSchema = z.object({
   per_audio_second: dollars.optional(),
   /** Speech, per million characters of input text. */
   per_million_chars: dollars.optional(),
+  /** Explicitly free through this provider only (e.g. a self-hosted server). */
+  free: z.boolean().optional(),
 });
 
 /**
@@ -30,6 +32,16 @@ export const MODALITIES = ['text->text', 'text+image->text', 'text->embedding', 
 export type Modality = (typeof MODALITIES)[number];
 
 type Offer = z.infer<typeof offerSchema>;
+
+/** What a model of each modality is billed by (a parsed offer's micro-dollar prices). */
+export const BILLED_UNITS: Record<Modality, (p: CatalogPrice) => (bigint | null)[]> = {
+  'text->text': (p) => [p.promptPerMtok, p.completionPerMtok],
+  'text+image->text': (p) => [p.promptPerMtok, p.completionPerMtok],
+  'text->embedding': (p) => [p.promptPerMtok],
+  'text->image': (p) => [p.perImage],
+  'audio->text': (p) => [p.perAudioSecond],
+  'text->audio': (p) => [p.perMillionChars],
+};
 
 /** The prices a model of each modality must have (non-zero) unless it is marked free. */
 const REQUIRED_PRICES: Record<Modality, (o: Offer) => (string | undefined)[]> = {
@@ -98,7 +110,8 @@ export interface CatalogData {
     maxOutputTokens: number;
     modality: Modality;
     simulated: boolean;
-    offers: ({ provider: string; nativeId: string } & CatalogPrice)[];
+    /** `free`: declared free (the model, or this offer): the only way a unit price may be 0. */
+    offers: ({ provider: string; nativeId: string; free: boolean } & CatalogPrice)[];
   }[];
   aliases: Record<string, string>;
 }
@@ -124,19 +137,18 @@ export function parseCatalog(json: unknown): CatalogData {
   for (const model of data.models) {
     if (ids.has(model.id)) problems.push(`duplicate model id ${model.id}`);
     ids.add(model.id);
+    const offered = new Set<string>();
     for (const offer of model.offers) {
+      if (offered.has(offer.provider)) problems.push(`${model.id}: two offers from ${offer.provider}`);
+      offered.add(offer.provider);
       if (!slugs.has(offer.provider)) problems.push(`${model.id}: unknown provider ${offer.provider}`);
       const prices = REQUIRED_PRICES[model.modality](offer);
-      if (!model.free && prices.some((p) => p === undefined || dollarsToMicros(p) === 0n)) {
-        problems.push(`${model.id} via ${offer.provider}: zero price on a model not marked free`);
+      if (!model.free && !offer.free && prices.some((p) => p === undefined || dollarsToMicros(p) === 0n)) {
+        problems.push(`${model.id} via ${offer.provider}: zero price on a model or offer not marked free`);
       }
     }
   }
-  for (const [alias, target] of Object.entries(data.aliases)) {
-    if (alias === target) problems.push(`alias ${alias} maps to itself`);
-    if (!ids.has(target)) problems.push(`alias ${alias} → ${target}: no such model`);
-    if (ids.has(alias)) problems.push(`alias ${alias} shadows a model id`);
-  }
+  const aliases = flattenAliases(data.aliases, ids, problems);
   if (problems.length > 0) throw new Error(`catalog data is invalid:\n  ${problems.join('\n  ')}`);
 
   const opt = (v: string | undefined) => (v === undefined ? null : dollarsToMicros(v));
@@ -168,21 +180,81 @@ export function parseCatalog(json: unknown): CatalogData {
         perImage: opt(o.per_image),
         perAudioSecond: opt(o.per_audio_second),
         perMillionChars: opt(o.per_million_chars),
+        free: (m.free ?? false) || (o.free ?? false),
       })),
     })),
-    aliases: Object.fromEntries(Object.entries(data.aliases).map(([k, v]) => [k.toLowerCase(), v])),
+    aliases,
   };
 }
 
-/** Merges several catalog files (providers, models and aliases concatenated). */
+/**
+ * The alias table, checked and flattened: keys and targets are case-insensitive; a target may be
+ * another alias (followed to the model id); a self-map, a cycle, a target that leads to no model
+ * and an alias that shadows a model id are problems. Returns alias → canonical model id.
+ */
+export function flattenAliases(raw: Record<string, string>, modelIds: Set<string>, problems: string[]): Record<string, string> {
+  const lowerIds = new Map([...modelIds].map((id) => [id.toLowerCase(), id]));
+  const table = new Map(Object.entries(raw).map(([k, v]) => [k.trim().toLowerCase(), v.trim().toLowerCase()]));
+  const out: Record<string, string> = {};
+  for (const [alias, first] of table) {
+    if (alias === first) {
+      problems.push(`alias ${alias} maps to itself`);
+      continue;
+    }
+    if (lowerIds.has(alias)) {
+      problems.push(`alias ${alias} shadows a model id`);
+      continue;
+    }
+    const seen = [alias];
+    let target = first;
+    while (!lowerIds.has(target) && table.has(target) && !seen.includes(target)) {
+      seen.push(target);
+      target = table.get(target)!;
+    }
+    if (seen.includes(target)) problems.push(`alias cycle: ${[...seen, target].join(' → ')}`);
+    else if (!lowerIds.has(target)) problems.push(`alias ${alias} → ${first}: no such model`);
+    else out[alias] = lowerIds.get(target)!;
+  }
+  return out;
+}
+
+type OfferPart = { provider?: unknown };
+type ModelPart = { id?: unknown; offers?: OfferPart[] };
+
+/**
+ * Merges several catalog files. Providers and aliases are concatenated (an alias defined twice
+ * with different targets is an error); a model that appears in several files is one model whose
+ * offers are the union (its first file's description wins), so two files may each add their
+ * providers' offers for a popular model. A repeated identical offer counts once.
+ */
 export function mergeCatalogJson(files: unknown[]): unknown {
-  const out = { providers: [] as unknown[], models: [] as unknown[], aliases: {} as Record<string, unknown>, offers: [] as unknown[] };
+  const out = { providers: [] as unknown[], models: [] as ModelPart[], aliases: {} as Record<string, unknown>, offers: [] as unknown[] };
+  const byId = new Map<unknown, ModelPart>();
   for (const f of files) {
-    const part = f as { providers?: unknown[]; models?: unknown[]; aliases?: Record<string, unknown>; offers?: unknown[] };
+    const part = f as { providers?: unknown[]; models?: ModelPart[]; aliases?: Record<string, unknown>; offers?: unknown[] };
     out.providers.push(...(part.providers ?? []));
-    out.models.push(...(part.models ?? []));
-    Object.assign(out.aliases, part.aliases ?? {});
+    // Offers for a model another file defines (a new host serving an existing model).
     out.offers.push(...(part.offers ?? []));
+    for (const model of part.models ?? []) {
+      const known = byId.get(model.id);
+      if (!known) {
+        const copy = { ...model, offers: [...(model.offers ?? [])] };
+        byId.set(model.id, copy);
+        out.models.push(copy);
+        continue;
+      }
+      for (const offer of model.offers ?? []) {
+        const twin = known.offers!.find((o) => o.provider === offer.provider);
+        if (!twin || JSON.stringify(twin) !== JSON.stringify(offer)) known.offers!.push(offer);
+      }
+    }
+    for (const [alias, target] of Object.entries(part.aliases ?? {})) {
+      const key = alias.toLowerCase();
+      if (key in out.aliases && out.aliases[key] !== target) {
+        throw new Error(`catalog data is invalid:\n  alias ${alias} is defined twice (${String(out.aliases[key])}, ${String(target)})`);
+      }
+      out.aliases[key] = target;
+    }
   }
   return out;
 }

@@ -20,7 +20,9 @@ describe('media models in the catalog', () => {
       models: [{ id: 'p/m', name: 'M', owned_by: 'p', modality, context_length: 0, max_output_tokens: 0, offers: [{ provider: 'p', native_id: 'm', ...offer }] }],
       aliases: {},
     });
-    expect(() => parseCatalog(file({ prompt: '1.00' }))).toThrow('zero price on a model not marked free');
+    expect(() => parseCatalog(file({ prompt: '1.00' }))).toThrow('zero price on a model or offer not marked free');
+    // An offer may be free on its own (a self-hosted server) while the model is priced elsewhere.
+    expect(() => parseCatalog(file({ prompt: '1.00', free: true }))).not.toThrow();
     expect(() => parseCatalog(file({ per_image: '0.02' }))).not.toThrow();
     expect(() => parseCatalog(file({ per_image: '0.02' }, 'audio->text'))).toThrow('zero price');
     expect(() => parseCatalog(file({ per_audio_second: '0.0001' }, 'audio->text'))).not.toThrow();

@@ -6,3 +6,5 @@ export * from './gen/gatewayz/provider/v1/media_pb';
 export * from './gen/gatewayz/events/v1/usage_pb';
 export * from './gen/gatewayz/events/v1/identity_pb';
 export * from './gen/gatewayz/events/v1/billing_pb';
+export * from './gen/gatewayz/routing/v1/policy_pb';
+export * from './gen/gatewayz/provider/v1/breakers_pb';

@@ -16,3 +16,4 @@ export { simAdapter } from './sim';
 export * from './media/contract';
 export * from './media/registry';
 export { parseWav, encodeWav, audioDuration } from './media/wav';
+export * from './parameter-support';

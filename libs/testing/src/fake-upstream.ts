@@ -42,6 +42,8 @@ export interface RecordedRequest {
   body: Record<string, unknown>;
   /** The body exactly as received (signature checks). */
   rawBody: Buffer;
+  /** When it arrived (performance.now()), to order requests across several fakes. */
+  at: number;
   /** Resolves when the client side closed (or the response ended). */
   closed: Promise<void>;
   clientAborted: () => boolean;
@@ -139,7 +141,7 @@ export class FakeUpstream {
         resolve();
       }),
     );
-    this.requests.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, body, rawBody, closed, clientAborted: () => aborted });
+    this.requests.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, body, rawBody, at: performance.now(), closed, clientAborted: () => aborted });
     const f = this.format;
     const denied = f.authorize?.({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, rawBody });
     if (denied) {

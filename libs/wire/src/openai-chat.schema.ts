@@ -119,6 +119,30 @@ const required = (kind: string) => ({
 
 const positiveInt = z.number().int('must be an integer').min(1, 'must be at least 1');
 
+const providerSlug = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'must be a provider slug such as "openai"');
+/** Dollars per million tokens (per request / per image for those two), as a number or decimal string. */
+const priceCeiling = z.union([
+  z.number().min(0, 'must not be negative').max(1_000_000),
+  z.string().regex(/^\d{1,7}(\.\d{1,6})?$/, 'must be a decimal dollar amount such as "2.50"'),
+]);
+
+/**
+ * Gateway routing preferences, OpenRouter's `provider` object (docs/routing.md). Strict: an
+ * unknown key (say a data-policy filter we do not implement) is refused, never silently ignored.
+ * Never sent upstream (libs/providers GATEWAY_ONLY).
+ */
+export const providerPreferencesSchema = z.strictObject({
+  order: z.array(providerSlug).max(32).optional(),
+  only: z.array(providerSlug).max(32).optional(),
+  ignore: z.array(providerSlug).max(32).optional(),
+  allow_fallbacks: z.boolean().optional(),
+  sort: z.enum(['price', 'latency', 'throughput']).optional(),
+  max_price: z
+    .strictObject({ prompt: priceCeiling.optional(), completion: priceCeiling.optional(), request: priceCeiling.optional(), image: priceCeiling.optional() })
+    .optional(),
+  require_parameters: z.boolean().optional(),
+});
+
 export const chatCompletionRequestSchema = z.looseObject({
   model: z.string(required('a string')).trim().min(1, 'must not be empty').max(256),
   messages: z.array(chatMessageSchema, required('an array of messages')).min(1, 'must contain at least one message'),
@@ -145,10 +169,15 @@ export const chatCompletionRequestSchema = z.looseObject({
   metadata: z.record(z.string(), z.string()).optional(),
   store: z.boolean().nullable().optional(),
   service_tier: z.string().nullable().optional(),
+  /** Gateway-only: provider routing preferences. */
+  provider: providerPreferencesSchema.optional(),
+  /** Gateway-only: models to fall back to, in order, when `model` cannot be served. */
+  models: z.array(z.string().trim().min(1, 'must not be empty').max(256)).max(8, 'accepts at most 8 models').optional(),
 });
 
 export type ChatCompletionRequest = z.infer<typeof chatCompletionRequestSchema>;
 export type ChatMessage = z.infer<typeof chatMessageSchema>;
 export type ContentPart = z.infer<typeof contentPartSchema>;
 export type Tool = z.infer<typeof toolSchema>;
+export type ProviderPreferencesInput = z.infer<typeof providerPreferencesSchema>;
 export type ToolChoice = z.infer<typeof toolChoiceSchema>;

@@ -1,7 +1,7 @@
 import express, { type Express } from 'express';
 import type { Logger } from '@gatewayz/logger';
 import type { Registry, httpMetrics } from '@gatewayz/metrics';
-import type { RoutingService } from '@gatewayz/proto';
+import type { BreakerService, RoutingPolicyService, RoutingService } from '@gatewayz/proto';
 import type { ServiceClient } from '@gatewayz/rpc';
 import type { ApiKeyAuthenticator } from './auth/api-key-auth';
 import { adminProvidersRouter } from './admin/providers.routes';
@@ -21,6 +21,9 @@ import { mediaRouter } from './media/media.routes';
 import { messagesRouter } from './messages/messages.routes';
 import { DefaultTokenCounter } from './messages/token-counter';
 import { listModelsHandler, retrieveModelHandler } from './models/models.route';
+import { circuitBreakersRouter } from './resilience/circuit-breakers.routes';
+import { routersRouter } from './routing/routers.routes';
+import { trafficSplitsRouter } from './routing/traffic-splits.routes';
 
 export interface AppDeps {
   config: EdgeConfig;
@@ -29,6 +32,8 @@ export interface AppDeps {
   http: ReturnType<typeof httpMetrics>;
   authenticator: ApiKeyAuthenticator;
   routing: ServiceClient<typeof RoutingService>;
+  policy: ServiceClient<typeof RoutingPolicyService>;
+  breakers: ServiceClient<typeof BreakerService>;
   inference: InferenceService;
   providerKeys: ProviderKeysDeps;
   customProviders: CustomProviderService;
@@ -74,6 +79,11 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(deps.identity.router);
   app.use('/admin/providers', adminProvidersRouter({ authenticator: deps.authenticator, body, providers: deps.customProviders }));
+
+  const rpc = { authenticator: deps.authenticator, timeoutMs: config.RESOLVE_TIMEOUT_MS };
+  app.use(circuitBreakersRouter({ ...rpc, breakers: deps.breakers }));
+  app.use(trafficSplitsRouter({ ...rpc, policy: deps.policy, json: body }));
+  app.use(routersRouter({ ...rpc, policy: deps.policy, json: body }));
 
   app.use(notFoundHandler());
   app.use(errorHandler(deps.logger));

@@ -7,7 +7,9 @@ import { Fernet } from '@gatewayz/crypto';
 import { createPrisma } from '@gatewayz/db';
 import { createLogger, type Logger } from '@gatewayz/logger';
 import { createRegistry, httpMetrics, inferenceMetrics } from '@gatewayz/metrics';
-import { MediaService, ProviderService, RoutingService } from '@gatewayz/proto';
+import { BREAKER_TRANSITION_SUBJECT } from '@gatewayz/breakers';
+import { BreakerService, MediaService, ProviderService, RoutingPolicyService, RoutingService } from '@gatewayz/proto';
+import { SUBJECTS } from '@gatewayz/routing';
 import { createRedis } from '@gatewayz/redis';
 import { createClient } from '@gatewayz/rpc';
 import { CustomProviderService } from './admin/custom-providers.service';
@@ -53,6 +55,8 @@ export async function startEdge(config: EdgeConfig, options: { logger?: Logger }
   const media = createClient(MediaService, config.PROVIDER_PROXY_ADDR, { defaultTimeoutMs: config.REQUEST_TIMEOUT_MS });
   const providerKeys = new ProviderKeyRepository(prisma, fernet);
   const byok = new ByokKeys(providerKeys, logger, { ttlMs: config.BYOK_CACHE_TTL_MS, maxEntries: 10_000 });
+  const policy = createClient(RoutingPolicyService, config.ROUTING_ADDR, { defaultTimeoutMs: config.RESOLVE_TIMEOUT_MS });
+  const breakers = createClient(BreakerService, config.PROVIDER_PROXY_ADDR, { defaultTimeoutMs: config.RESOLVE_TIMEOUT_MS });
 
   const resolver = new ResolveCache(routing, {
     ttlMs: config.RESOLVE_CACHE_TTL_MS,
@@ -71,6 +75,9 @@ export async function startEdge(config: EdgeConfig, options: { logger?: Logger }
       await b.ensureStream(USAGE_STREAM);
       b.subscribeCore('catalog.updated', () => resolver.clear());
       b.subscribeCore<{ user_id?: string }>('byok.changed', (m) => m.user_id && byok.invalidate(m.user_id));
+      // Breakers, traffic splits and health verdicts change routing's answers: drop cached chains.
+      b.subscribeCore(BREAKER_TRANSITION_SUBJECT, () => resolver.clear());
+      b.subscribeCore(SUBJECTS.routingChanged, () => resolver.clear());
       bus = b;
       await identity.attachBus(b);
     })
@@ -102,6 +109,8 @@ export async function startEdge(config: EdgeConfig, options: { logger?: Logger }
       },
       logger,
     }),
+    policy,
+    breakers,
     inference: new InferenceService({
       resolver,
       proxy,
@@ -161,6 +170,8 @@ export async function startEdge(config: EdgeConfig, options: { logger?: Logger }
       routing.close();
       proxy.close();
       media.close();
+      policy.close();
+      breakers.close();
       stopConnecting.abort();
       await connecting;
       await bus?.close();

@@ -12,6 +12,15 @@ export const providerProxyEnv = {
   UPSTREAM_IDLE_TIMEOUT_MS: env.int(60_000, 100),
   /** Retries of the same provider after a 429, before failing over. */
   RATE_LIMIT_RETRIES: env.int(2, 0, 10),
+  /** A Retry-After longer than this is not waited for: the next provider is tried at once. */
+  RATE_LIMIT_MAX_WAIT_MS: env.int(10_000, 0, 600_000),
+  /** Circuit breakers (per provider and per provider+model; docs/failover.md). */
+  BREAKER_FAILURE_THRESHOLD: env.int(5, 1, 10_000),
+  BREAKER_COOLDOWN_MS: env.int(60_000, 100, 86_400_000),
+  BREAKER_HALF_OPEN_MAX_PROBES: env.int(1, 1, 1_000),
+  BREAKER_SUCCESS_THRESHOLD: env.int(1, 1, 1_000),
+  /** Backstop for missed transitions of other replicas: re-read the shared state. */
+  BREAKER_SYNC_MS: env.int(5_000, 100),
   SIM_FIRST_TOKEN_MS: env.int(40, 0, 60_000),
   SIM_INTER_CHUNK_MS: env.int(8, 0, 10_000),
   /**

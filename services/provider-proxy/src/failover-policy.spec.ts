@@ -1,5 +1,5 @@
 import { ProviderError } from '@gatewayz/errors';
-import { BACKOFF_BASE_MS, BACKOFF_CAP_MS, backoffMs, fitsDeadline, verdictFor } from './failover-policy';
+import { BACKOFF_BASE_MS, BACKOFF_CAP_MS, backoffMs, breakerVerdict, fitsDeadline, rateLimitDelay, verdictFor } from './failover-policy';
 
 const err = (status: number, upstreamStatus: number) =>
   new ProviderError({ provider: 'p', upstreamStatus, status, code: 'x', message: 'm' });
@@ -43,5 +43,22 @@ describe('failover policy', () => {
     expect(fitsDeadline(1000, 10_000, 0)).toBe(true);
     expect(fitsDeadline(1000, 1_100, 0)).toBe(false);
     expect(fitsDeadline(0, Infinity, 0)).toBe(true);
+  });
+
+  it('counts for the breakers: provider failures, a model missing at one provider, and what says nothing', () => {
+    for (const status of [500, 502, 503, 504, 529, 401, 402, 403, 408]) expect(breakerVerdict(err(502, status))).toBe('provider_failure');
+    expect(breakerVerdict(err(502, 0))).toBe('provider_failure');
+    expect(breakerVerdict(err(502, 404))).toBe('model_failure');
+    expect(breakerVerdict(err(400, 400))).toBe('success');
+    expect(breakerVerdict(err(429, 429))).toBe('neutral');
+    expect(breakerVerdict(err(499, 0))).toBe('neutral');
+  });
+
+  it('waits out a 429 only when the wait is short enough and fits the deadline', () => {
+    expect(rateLimitDelay({ retry: 0, retryAfterMs: 1_000, maxWaitMs: 10_000, deadline: 60_000, now: 0 })).toBe(1_000);
+    expect(rateLimitDelay({ retry: 0, retryAfterMs: 30_000, maxWaitMs: 10_000, deadline: 600_000, now: 0 })).toBeUndefined();
+    expect(rateLimitDelay({ retry: 0, retryAfterMs: 5_000, maxWaitMs: 10_000, deadline: 5_100, now: 0 })).toBeUndefined();
+    const jitter = rateLimitDelay({ retry: 1, retryAfterMs: undefined, maxWaitMs: 10_000, deadline: Infinity, random: () => 0.5, now: 0 });
+    expect(jitter).toBe(Math.floor(0.5 * BACKOFF_BASE_MS * 2));
   });
 });

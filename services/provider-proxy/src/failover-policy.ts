@@ -52,3 +52,30 @@ export function backoffMs(attempt: number, retryAfterMs: number | undefined, ran
 export function fitsDeadline(delayMs: number, deadline: number, now: number = Date.now()): boolean {
   return now + delayMs + DEADLINE_MARGIN_MS < deadline;
 }
+
+/**
+ * How a failed attempt counts for the circuit breakers (docs/failover.md "Circuit breakers"):
+ *  - the client's own error (400/413/422): the provider answered properly → a success;
+ *  - a rate limit or a cancellation says nothing either way → neutral (a probe slot is freed);
+ *  - 404: this model is missing at this provider → the provider+model breaker only;
+ *  - anything else (5xx, timeouts, connection errors, refused credentials, a broken stream):
+ *    the provider's failure.
+ */
+export type BreakerVerdict = 'success' | 'neutral' | 'provider_failure' | 'model_failure';
+
+export function breakerVerdict(err: ProviderError): BreakerVerdict {
+  if (isUserError(err)) return 'success';
+  if (isCancellation(err) || isRateLimited(err)) return 'neutral';
+  if (err.upstreamStatus === 404) return 'model_failure';
+  return 'provider_failure';
+}
+
+/**
+ * The wait before retrying a 429 on the same provider, or undefined to fail over at once: the
+ * provider asked for longer than `maxWaitMs`, or the wait would not fit the deadline.
+ */
+export function rateLimitDelay(a: { retry: number; retryAfterMs: number | undefined; maxWaitMs: number; deadline: number; random?: () => number; now?: number }): number | undefined {
+  if (a.retryAfterMs !== undefined && a.retryAfterMs > a.maxWaitMs) return undefined;
+  const delay = backoffMs(a.retry, a.retryAfterMs, a.random);
+  return fitsDeadline(delay, a.deadline, a.now) ? delay : undefined;
+}

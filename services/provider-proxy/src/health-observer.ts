@@ -8,7 +8,10 @@ export interface HealthObservation {
   status: number;
   error_code: string | null;
   duration_ms: number;
+  /** This attempt's own time to its first chunk (successes only). */
   ttft_ms: number | null;
+  /** Output tokens of a served attempt (for throughput); null otherwise. */
+  output_tokens: number | null;
   at: number;
 }
 

@@ -51,6 +51,7 @@ export function mediaServiceImpl(deps: MediaServiceDeps): ServiceImpl<typeof Med
       error_code: attempt.errorCode || null,
       duration_ms: attempt.durationMs ?? 0,
       ttft_ms: null,
+      output_tokens: null,
       at: Date.now(),
     });
   };

@@ -3,9 +3,11 @@ import { Fernet } from '@gatewayz/crypto';
 import { createPrisma } from '@gatewayz/db';
 import { createLogger, type Logger } from '@gatewayz/logger';
 import { createRegistry, rpcMetrics, startOpsServer, upstreamMetrics } from '@gatewayz/metrics';
-import { MediaService, ProviderService } from '@gatewayz/proto';
+import { BreakerService, MediaService, ProviderService } from '@gatewayz/proto';
 import { ProviderDirectory, createAdapters, createMediaAdapters } from '@gatewayz/providers';
 import { addService, createServer, listen } from '@gatewayz/rpc';
+import { startBreakers } from './breakers';
+import { breakerServiceImpl } from './breakers.service';
 import { chatServiceImpl } from './chat.service';
 import type { ProviderProxyConfig } from './config';
 import { HealthObserver } from './health-observer';
@@ -58,11 +60,30 @@ export async function startProviderProxy(
   const health = new HealthObserver(() => bus);
   const server = createServer();
   const rpc = rpcMetrics(registry);
+  const rpcOptions = { logger, metrics: rpc };
+
+  // ── Circuit breakers (docs/failover.md): per provider and provider+model, shared by the
+  //    replicas through Redis, transitions counted and published on NATS; BreakerService
+  //    serves them to the edge (/circuit-breakers). The chat service re-checks them per attempt.
+  const breakers = startBreakers({ config, logger, registry, bus: () => bus, busReady: connecting });
+  addService(server, BreakerService, breakerServiceImpl(breakers.breakers, breakers.knownProviders), rpcOptions);
+  // ──
+
   addService(
     server,
     ProviderService,
-    chatServiceImpl({ adapters, directory, logger, metrics, health, rateLimitRetries: config.RATE_LIMIT_RETRIES, storedCredentials }),
-    { logger, metrics: rpc },
+    chatServiceImpl({
+      adapters,
+      directory,
+      logger,
+      metrics,
+      health,
+      breakers: breakers.breakers,
+      rateLimitRetries: config.RATE_LIMIT_RETRIES,
+      rateLimitMaxWaitMs: config.RATE_LIMIT_MAX_WAIT_MS,
+      storedCredentials,
+    }),
+    rpcOptions,
   );
 
   // Media (embeddings, images, transcription, speech): same transport, directory and failover
@@ -78,7 +99,7 @@ export async function startProviderProxy(
       health,
       rateLimitRetries: config.RATE_LIMIT_RETRIES,
     }),
-    { logger, metrics: rpc },
+    rpcOptions,
   );
 
   const grpc = await listen(server, `${config.PROVIDER_PROXY_HOST}:${config.PROVIDER_PROXY_PORT}`);
@@ -95,6 +116,7 @@ export async function startProviderProxy(
     close: async () => {
       await grpc.close();
       health.close();
+      breakers.close();
       await ops.close();
       await transport.close();
       stopConnecting.abort();

@@ -16,6 +16,8 @@ export class CatalogStore {
     private readonly aliases: CatalogData['aliases'],
     private readonly isProviderEnabled: (slug: string) => boolean,
     private readonly logger: Logger,
+    /** Provider-native id rewriting (routing rules' native_transforms). */
+    private readonly transformNative?: (provider: string, nativeId: string) => string,
   ) {}
 
   get current(): CatalogIndex {
@@ -40,9 +42,10 @@ export class CatalogStore {
         // Providers an admin registered carry their credentials in the database (presence only here).
         this.prisma.providerCredential.findMany({ select: { providerSlug: true } }),
       ]);
+      // Providers an admin registered with a key (provider_credentials) are configured too.
       const withCredentials = new Set(registered.map((r) => r.providerSlug));
       const enabled = (slug: string) => this.isProviderEnabled(slug) || withCredentials.has(slug);
-      this.index = new CatalogIndex({ providers, models, prices, aliases: this.aliases }, enabled);
+      this.index = new CatalogIndex({ providers, models, prices, aliases: this.aliases, transformNative: this.transformNative }, enabled);
       this.logger.debug('catalog loaded', { models: this.index.size });
     } catch (err) {
       if (!this.index) throw err;

@@ -68,7 +68,9 @@ async function completeCompletion(a: { res: Response; call: InferenceCall; ctx: 
     throw outcomeError(outcome);
   }
   const { cost, usage } = a.call.finish({ status: RequestStatus.SUCCESS, outcome });
-  a.res.json(assembler.build({ ...a.ctx, systemFingerprint: outcome.systemFingerprint, provider: outcome.provider, usage: toOpenAIUsage(usage, cost) }));
+  // The model that served: a fallback from `models` when the primary's providers all failed.
+  const model = outcome.model || a.ctx.model;
+  a.res.json(assembler.build({ ...a.ctx, model, systemFingerprint: outcome.systemFingerprint, provider: outcome.provider, usage: toOpenAIUsage(usage, cost) }));
 }
 
 async function streamCompletion(a: { res: Response; call: InferenceCall; ctx: Ctx; includeUsage: boolean; signal: AbortSignal }): Promise<void> {

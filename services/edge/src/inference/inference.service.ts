@@ -15,13 +15,16 @@ import {
   type ProviderCredentialSchema,
   type ProviderService,
   type ResolveResponse,
+  type Route,
   type Usage,
 } from '@gatewayz/proto';
+import { conversationKey, planChain } from '@gatewayz/routing';
 import type { CallOptions, ServiceClient } from '@gatewayz/rpc';
 import type { ChatCompletionRequest } from '@gatewayz/wire';
 import type { AuthContext } from '../auth/api-key-auth';
 import type { UsagePublisher } from '../events/usage-publisher';
 import type { ResolveCache } from '../routing/resolve-cache';
+import { modelQuery, resolveQueryFor, withByok, type ResolveQuery } from '../routing/resolve-query';
 import { checkEndpoint, type Endpoint } from './modality';
 
 /**
@@ -53,6 +56,8 @@ export interface InferenceInput {
 
 export interface InferenceCall {
   resolved: ResolveResponse;
+  /** This request's chain (after fallback filtering and the traffic-split draw). */
+  chain: Route[];
   /** The canonical model id. */
   model: string;
   events: AsyncIterable<ChatResponse>;
@@ -107,12 +112,35 @@ function priceOf(resolved: ResolveResponse, provider: string): Price | undefined
   return resolved.chain.find((r) => r.provider === provider)?.price;
 }
 
-/** Price of the provider that served the request, from the chain routing returned. */
-export function costOf(resolved: ResolveResponse, outcome: ChatOutcome): bigint {
-  const p = priceOf(resolved, outcome.provider);
+/**
+ * The route that served the request: the outcome's route index into the chain sent (a chain
+ * built with fallback models mixes models and prices, so the provider alone is not enough).
+ */
+export function servedRoute(chain: Route[], outcome: ChatOutcome): Route | undefined {
+  const byIndex = chain[outcome.routeIndex];
+  if (byIndex && byIndex.provider === outcome.provider && (!outcome.model || byIndex.model === outcome.model)) return byIndex;
+  return chain.find((r) => r.provider === outcome.provider && (!outcome.model || !r.model || r.model === outcome.model));
+}
+
+/** Price of the route that served the request. */
+export function costOf(chain: Route[], outcome: ChatOutcome): bigint {
+  const p = servedRoute(chain, outcome)?.price;
   const u = outcome.usage;
   if (!p || !u) return 0n;
   return costMicros(u, p);
+}
+
+/**
+ * This request's chain: fallback-model routes that cannot produce the requested output length
+ * are dropped, and the traffic split (if any) draws the first route, from the conversation's
+ * hash when the split is sticky.
+ */
+export function planRequestChain(resolved: ResolveResponse, request: ChatCompletionRequest, userId: string): Route[] {
+  const limit = request.max_completion_tokens ?? request.max_tokens;
+  const primary = resolved.model?.id;
+  let chain = resolved.chain;
+  if (limit) chain = chain.filter((r) => !r.model || r.model === primary || !r.maxOutputTokens || r.maxOutputTokens >= limit);
+  return planChain(chain, resolved.splitSticky ? { stickyKey: conversationKey(userId, request) } : {});
 }
 
 /** Price of a media request in its units (tokens, images, audio seconds, characters). */
@@ -158,16 +186,16 @@ export class InferenceService {
    * Resolves a model for a user: their BYOK providers are part of the chain (and first), and
    * the model must be one this endpoint serves. The keys of providers in the chain go along.
    */
-  async resolveFor(input: { requestId: string; auth: AuthContext; model: string; endpoint: Endpoint }): Promise<{
+  async resolveFor(input: { requestId: string; auth: AuthContext; query: ResolveQuery; endpoint: Endpoint }): Promise<{
     resolved: ResolveResponse;
     credentials: MessageInitShape<typeof ProviderCredentialSchema>[];
   }> {
     const keys = await this.deps.byok.forUser(input.auth.userId);
-    const resolved = await this.deps.resolver.resolve(
-      input.model,
-      input.requestId,
+    const query = withByok(
+      input.query,
       keys.map((k) => k.provider),
     );
+    const resolved = await this.deps.resolver.resolve(query, input.requestId);
     checkEndpoint(resolved, input.endpoint);
     const inChain = new Set(resolved.chain.map((r) => r.provider));
     return { resolved, credentials: keys.filter((k) => inChain.has(k.provider)).map((k) => ({ provider: k.provider, apiKey: k.apiKey })) };
@@ -180,16 +208,18 @@ export class InferenceService {
 
   async start(input: InferenceInput): Promise<InferenceCall> {
     const { deps } = this;
-    const { resolved, credentials } = await this.resolveFor({ requestId: input.requestId, auth: input.auth, model: input.request.model, endpoint: 'chat' });
+    const query = resolveQueryFor(input.request);
+    const { resolved, credentials } = await this.resolveFor({ requestId: input.requestId, auth: input.auth, query, endpoint: 'chat' });
     checkAgainstModel(input.request, resolved);
     const model = resolved.model!.id;
+    const chain = planRequestChain(resolved, input.request, input.auth.userId);
     const started = performance.now();
     const events = deps.proxy.chat(
       {
         requestId: input.requestId,
         body: input.body,
         model,
-        chain: resolved.chain,
+        chain,
         stream: input.stream,
         maxOutputTokens: resolved.model!.maxOutputTokens,
         credentials,
@@ -201,13 +231,14 @@ export class InferenceService {
       const usage = outcome?.usage ?? create(UsageSchema);
       const provider = outcome?.provider ?? '';
       const priced = status === RequestStatus.SUCCESS && outcome !== undefined && !InferenceService.servedByByok(credentials, provider);
-      const cost = priced ? costOf(resolved, outcome) : 0n;
+      const cost = priced ? costOf(chain, outcome) : 0n;
       if (finished) return { cost, usage };
       finished = true;
       this.record({
         requestId: input.requestId,
         auth: input.auth,
-        model,
+        // The model that served (a fallback model, when the primary's providers all failed).
+        model: outcome?.model || model,
         stream: input.stream,
         started,
         status,
@@ -221,12 +252,12 @@ export class InferenceService {
       });
       return { cost, usage };
     };
-    return { resolved, model, events, finish, responseHeaders: {} };
+    return { resolved, chain, model, events, finish, responseHeaders: {} };
   }
 
   async startUnary(input: UnaryInput): Promise<UnaryCall> {
     const { deps } = this;
-    const { resolved, credentials } = await this.resolveFor(input);
+    const { resolved, credentials } = await this.resolveFor({ ...input, query: modelQuery(input.model) });
     const model = resolved.model!.id;
     const target: MediaTargetInit = { requestId: input.requestId, model, chain: resolved.chain, credentials };
     let finished = false;

@@ -7,6 +7,7 @@ import { requireApiKey } from '../auth/authenticate.middleware';
 import { SseWriter } from '../chat/sse-writer';
 import { collect, pump } from '../inference/drain';
 import type { InferenceCall, InferenceService } from '../inference/inference.service';
+import { modelQuery } from '../routing/resolve-query';
 import { jsonBody } from '../http/json-body';
 import { BlockSequencer, MessageAssembler, messageId, stopReason, toAnthropicUsage, type BlockDelta } from './anthropic-format';
 import { toCanonicalCountRequest, toCanonicalRequest } from './anthropic-request';
@@ -44,7 +45,7 @@ async function countTokens(deps: MessagesDeps, req: Request, res: Response): Pro
   const parsed = anthropicCountTokensRequestSchema.safeParse(req.body);
   if (!parsed.success) throw validationError(parsed.error);
   const request = toCanonicalCountRequest(parsed.data);
-  const { resolved } = await deps.inference.resolveFor({ requestId: req.id, auth: req.auth as AuthContext, model: request.model, endpoint: 'chat' });
+  const { resolved } = await deps.inference.resolveFor({ requestId: req.id, auth: req.auth as AuthContext, query: modelQuery(request.model), endpoint: 'chat' });
   const count = deps.tokenCounter.count({ request, model: resolved.model!.id, nativeModel: resolved.chain[0]?.nativeModel ?? '' });
   res.setHeader('x-gatewayz-token-counter', count.method);
   res.json({ input_tokens: count.tokens });

@@ -1,0 +1,5 @@
+export * from './breaker-board';
+export * from './circuit-breakers';
+export * from './keys';
+export * from './state-machine';
+export * from './stores';
