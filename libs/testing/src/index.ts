@@ -1,3 +1,4 @@
 export * from './fake-upstream';
 export * from './fake-openai';
 export * from './fake-anthropic';
+export * from './fake-stripe';

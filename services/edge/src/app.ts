@@ -1,10 +1,11 @@
 import express, { type Express } from 'express';
 import type { Logger } from '@gatewayz/logger';
 import type { Registry, httpMetrics } from '@gatewayz/metrics';
-import type { RoutingService } from '@gatewayz/proto';
+import type { BillingService, RoutingService } from '@gatewayz/proto';
 import type { ServiceClient } from '@gatewayz/rpc';
 import type { ApiKeyAuthenticator } from './auth/api-key-auth';
 import { requireApiKey } from './auth/authenticate.middleware';
+import { billingRoutes } from './billing';
 import { chatCompletionsHandler } from './chat/chat-completions.route';
 import type { InferenceService } from './inference/inference.service';
 import type { EdgeConfig } from './config';
@@ -21,6 +22,7 @@ export interface AppDeps {
   http: ReturnType<typeof httpMetrics>;
   authenticator: ApiKeyAuthenticator;
   routing: ServiceClient<typeof RoutingService>;
+  billing: ServiceClient<typeof BillingService>;
   inference: InferenceService;
   checks: Record<string, DependencyCheck>;
 }
@@ -47,6 +49,7 @@ export function createApp(deps: AppDeps): Express {
 
   const body = jsonBody({ limit: config.MAX_BODY_BYTES, maxDepth: config.MAX_JSON_DEPTH });
   app.post('/v1/chat/completions', requireApiKey(deps.authenticator), body, chatCompletionsHandler(deps.inference));
+  app.use(billingRoutes({ billing: deps.billing, authenticate: requireApiKey(deps.authenticator), logger: deps.logger }));
 
   app.use(notFoundHandler());
   app.use(errorHandler(deps.logger));

@@ -5,7 +5,7 @@ import { Fernet } from '@gatewayz/crypto';
 import { createPrisma } from '@gatewayz/db';
 import { createLogger, type Logger } from '@gatewayz/logger';
 import { createRegistry, httpMetrics, inferenceMetrics } from '@gatewayz/metrics';
-import { ProviderService, RoutingService } from '@gatewayz/proto';
+import { BillingService, ProviderService, RoutingService } from '@gatewayz/proto';
 import { createRedis } from '@gatewayz/redis';
 import { createClient } from '@gatewayz/rpc';
 import { createApp } from './app';
@@ -38,6 +38,7 @@ export async function startEdge(config: EdgeConfig, options: { logger?: Logger }
   });
   const routing = createClient(RoutingService, config.ROUTING_ADDR, { defaultTimeoutMs: config.RESOLVE_TIMEOUT_MS });
   const proxy = createClient(ProviderService, config.PROVIDER_PROXY_ADDR, { defaultTimeoutMs: config.REQUEST_TIMEOUT_MS });
+  const billing = createClient(BillingService, config.BILLING_ADDR, { defaultTimeoutMs: config.BILLING_TIMEOUT_MS });
 
   const resolver = new ResolveCache(routing, {
     ttlMs: config.RESOLVE_CACHE_TTL_MS,
@@ -65,9 +66,12 @@ export async function startEdge(config: EdgeConfig, options: { logger?: Logger }
     http: httpMetrics(registry),
     authenticator,
     routing,
+    billing,
     inference: new InferenceService({
       resolver,
       proxy,
+      billing,
+      billingTimeoutMs: config.BILLING_TIMEOUT_MS,
       usage,
       metrics: inferenceMetrics(registry),
       requestTimeoutMs: config.REQUEST_TIMEOUT_MS,
@@ -87,6 +91,9 @@ export async function startEdge(config: EdgeConfig, options: { logger?: Logger }
       },
       provider_proxy: async () => {
         if (!(await proxy.ready(500))) throw new Error('unreachable');
+      },
+      billing: async () => {
+        if (!(await billing.ready(500))) throw new Error('unreachable');
       },
     },
   });
@@ -112,6 +119,7 @@ export async function startEdge(config: EdgeConfig, options: { logger?: Logger }
       await usage.drain(5_000);
       routing.close();
       proxy.close();
+      billing.close();
       stopConnecting.abort();
       await connecting;
       await bus?.close();

@@ -6,6 +6,7 @@ import {
   RequestStatus,
   UsageRecordedSchema,
   UsageSchema,
+  type BillingService,
   type ChatOutcome,
   type ChatResponse,
   type ProviderService,
@@ -17,6 +18,7 @@ import type { ChatCompletionRequest } from '@gatewayz/wire';
 import type { AuthContext } from '../auth/api-key-auth';
 import type { UsagePublisher } from '../events/usage-publisher';
 import type { ResolveCache } from '../routing/resolve-cache';
+import { authorizeInference, chatEstimate, type AuthorizeInput } from './billing-gate';
 
 /**
  * The edge's side of one inference, independent of the API format the client speaks: resolve
@@ -55,6 +57,8 @@ export interface InferenceCall {
 export interface InferenceDeps {
   resolver: ResolveCache;
   proxy: ServiceClient<typeof ProviderService>;
+  billing: ServiceClient<typeof BillingService>;
+  billingTimeoutMs: number;
   usage: UsagePublisher;
   metrics: ReturnType<typeof inferenceMetrics>;
   requestTimeoutMs: number;
@@ -81,10 +85,26 @@ export function checkAgainstModel(request: ChatCompletionRequest, resolved: Reso
 export class InferenceService {
   constructor(private readonly deps: InferenceDeps) {}
 
+  /**
+   * Pre-flight billing for any entry point (chat, messages, embeddings, images, audio), after
+   * resolve and before the provider call: pricing guard, then a reservation of the maximum
+   * cost (402/409/503 otherwise). Returns the headers to send with the response.
+   */
+  authorize(input: AuthorizeInput): Promise<Record<string, string>> {
+    return authorizeInference(this.deps.billing, input, this.deps.billingTimeoutMs);
+  }
+
   async start(input: InferenceInput): Promise<InferenceCall> {
     const { deps } = this;
     const resolved = await deps.resolver.resolve(input.request.model, input.requestId);
     checkAgainstModel(input.request, resolved);
+    const responseHeaders = await this.authorize({
+      requestId: input.requestId,
+      auth: input.auth,
+      resolved,
+      estimate: chatEstimate(input.request, resolved),
+      signal: input.signal,
+    });
     const model = resolved.model!.id;
     const started = performance.now();
     const events = deps.proxy.chat(
@@ -132,6 +152,6 @@ export class InferenceService {
       );
       return { cost, usage };
     };
-    return { resolved, model, events, finish, responseHeaders: {} };
+    return { resolved, model, events, finish, responseHeaders };
   }
 }
