@@ -62,16 +62,19 @@ export class BillingJobs {
         for (const t of this.options.tasks) await this.queue!.upsertJobScheduler(t.name, { every: t.everyMs }, { name: t.name });
         return;
       } catch (err) {
-        if (attempt === 0) this.options.logger.warn('cannot schedule billing jobs yet (Redis); retrying', { err: (err as Error).message });
-        await new Promise((r) => setTimeout(r, 2_000));
+        if (attempt === 0 && !this.closed) this.options.logger.warn('cannot schedule billing jobs yet (Redis); retrying', { err: (err as Error).message });
+        await new Promise((r) => setTimeout(r, 2_000).unref());
       }
     }
   }
 
+  /** Stops the worker (a running tick is abandoned, not awaited) and the queue; never hangs on a dead Redis. */
   async close(): Promise<void> {
     this.closed = true;
-    await this.scheduling;
-    await this.worker?.close().catch(() => undefined);
-    await this.queue?.close().catch(() => undefined);
+    const bounded = (p: Promise<unknown> | undefined) => Promise.race([p?.catch(() => undefined), new Promise((r) => setTimeout(r, 1_000).unref())]);
+    await bounded(this.worker?.close(true));
+    await bounded(this.queue?.close());
+    await bounded(this.worker?.disconnect());
+    await bounded(this.queue?.disconnect());
   }
 }
