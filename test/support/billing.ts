@@ -78,3 +78,42 @@ export async function chat(url: string, key: string, body: object, headers: Reco
   }
   return { status: res.status, body: parsed, headers: res.headers };
 }
+
+/** Signed delivery of a Stripe event to the edge's webhook endpoint. */
+export async function deliverWebhook(url: string, delivery: { payload: string; signature: string }): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(`${url}/api/stripe/webhook`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'stripe-signature': delivery.signature },
+    body: delivery.payload,
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+/** JSON API call with an API key. */
+export async function api<T = Record<string, unknown>>(url: string, key: string | undefined, method: string, path: string, body?: unknown): Promise<{ status: number; body: T; text: string; headers: Headers }> {
+  const res = await fetch(`${url}${path}`, {
+    method,
+    headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // CSV and other text bodies stay text
+  }
+  return { status: res.status, body: parsed as T, text, headers: res.headers };
+}
+
+/** Deterministic shuffle (a seeded LCG), so a failing order can be replayed. */
+export function shuffled<T>(items: T[], seed = 42): T[] {
+  const out = [...items];
+  let s = seed;
+  for (let i = out.length - 1; i > 0; i--) {
+    s = (s * 1_103_515_245 + 12_345) % 2 ** 31;
+    const j = s % (i + 1);
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}

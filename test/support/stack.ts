@@ -32,10 +32,10 @@ export interface TestStack {
   billing: RunningBilling;
   /**
    * A user and an API key. `billing`: 'funded' (default; the Enterprise plan assigned, so tests
-   * not about money never meet a limit), 'trial' (the account opens on first use, with the
-   * trial, as for a new user), or a plan to assign.
+   * not about money never meet a limit), 'trial' (the account opened with the trial, as at
+   * registration), 'lazy' (no account yet: it opens on first use), or a plan to assign.
    */
-  createKey(options?: { role?: Role; environment?: 'live' | 'test'; expiresAt?: Date; email?: string; billing?: 'funded' | 'trial' | PlanSlug }): Promise<{ key: string; keyId: string; userId: string }>;
+  createKey(options?: { role?: Role; environment?: 'live' | 'test'; expiresAt?: Date; email?: string; billing?: 'funded' | 'trial' | 'lazy' | PlanSlug }): Promise<{ key: string; keyId: string; userId: string }>;
   /** Another edge sharing this stack's routing, provider-proxy and billing (a replica). */
   startEdgeReplica(): Promise<RunningEdge>;
   /** Stops billing (abruptly with `kill`) and starts a new instance on the same port. */
@@ -96,7 +96,8 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
       const user = await repo.findOrCreateUser(email, o.role ?? 'user');
       const created = await repo.createKey({ userId: user.id, name: 'test', environment: o.environment ?? 'live', expiresAt: o.expiresAt ?? null });
       const plan = o.billing === undefined || o.billing === 'funded' ? 'enterprise' : o.billing;
-      if (plan !== 'trial') await billing.core.accounts.assignPlan({ userId: user.id, plan, source: 'admin', actorId: 'test-stack', reason: 'test setup' });
+      if (plan === 'trial') await billing.core.accounts.ensure(user.id);
+      else if (plan !== 'lazy') await billing.core.accounts.assignPlan({ userId: user.id, plan, source: 'admin', actorId: 'test-stack', reason: 'test setup' });
       return { key: created.key, keyId: created.id, userId: user.id };
     },
     async startEdgeReplica() {
