@@ -1,4 +1,5 @@
 import type { JsonValue } from '@bufbuild/protobuf';
+import type { MsgRequest } from '@nats-io/jetstream';
 import { Bus } from '@gatewayz/bus';
 import { silentLogger } from '@gatewayz/logger';
 
@@ -18,9 +19,11 @@ export class StreamReader {
     const out: { json: Record<string, JsonValue>; msgId: string | undefined }[] = [];
     const full = this.bus.subject(subject);
     for (let seq = info.state.first_seq; seq <= info.state.last_seq; ) {
-      const m = await this.bus.jsm.streams.getMessage(name, { seq, next_by_subj: full }).catch(() => null);
+      // STREAM.MSG.GET honours next_by_subj (the client types it for direct gets only).
+      const request = { seq, next_by_subj: full } as unknown as MsgRequest;
+      const m = await this.bus.jsm.streams.getMessage(name, request).catch(() => null);
       if (!m) break;
-      out.push({ json: m.json<Record<string, JsonValue>>(), msgId: m.header?.get('Nats-Msg-Id') });
+      if (m.subject === full) out.push({ json: m.json<Record<string, JsonValue>>(), msgId: m.header?.get('Nats-Msg-Id') });
       seq = m.seq + 1;
     }
     return out;
