@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
+import { billingBench, fundUser } from './billing-bench';
 import { runLoad, type LoadResult } from './load';
 import { cpuMicros, machineDescription, peakRssMiB } from './procstat';
 import { ROOT, cleanupNamespace, cli, firstJsonLine, freePort, startNode, stopAll, waitFor } from './processes';
@@ -13,7 +14,7 @@ import { ROOT, cleanupNamespace, cli, firstJsonLine, freePort, startNode, stopAl
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 8_000);
 const LATENCY_MS = Number(process.env.BENCH_UPSTREAM_LATENCY_MS ?? 10);
 const CONCURRENCY = [1, 16, 64];
-const SERVICES = ['edge', 'routing', 'provider-proxy'] as const;
+const SERVICES = ['edge', 'routing', 'provider-proxy', 'billing'] as const;
 
 const fmt = (n: number, d = 2) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
 
@@ -24,7 +25,7 @@ async function main(): Promise<void> {
     children.push(upstream);
     const { port: upstreamPort } = await firstJsonLine<{ port: number }>(upstream);
 
-    const [edgePort, routingPort, proxyPort, routingOps, proxyOps] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+    const [edgePort, routingPort, proxyPort, routingOps, proxyOps, billingPort, billingOps] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort(), freePort(), freePort()]);
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       NODE_ENV: 'production',
@@ -42,6 +43,9 @@ async function main(): Promise<void> {
       PROVIDER_PROXY_METRICS_PORT: String(proxyOps),
       ROUTING_ADDR: `127.0.0.1:${routingPort}`,
       PROVIDER_PROXY_ADDR: `127.0.0.1:${proxyPort}`,
+      BILLING_PORT: String(billingPort),
+      BILLING_METRICS_PORT: String(billingOps),
+      BILLING_ADDR: `127.0.0.1:${billingPort}`,
     };
     cli(['db', 'migrate'], env);
     cli(['db', 'seed'], env);
@@ -55,6 +59,9 @@ async function main(): Promise<void> {
     const edge = `http://127.0.0.1:${edgePort}`;
     await waitFor(async () => (await fetch(`${edge}/health/quick`)).ok, 30_000, 'edge');
     await waitFor(async () => (await fetch(`${edge}/v1/models`)).ok, 30_000, 'routing');
+    await waitFor(async () => (await fetch(`http://127.0.0.1:${billingOps}/health`)).ok, 30_000, 'billing');
+    // The bench key's user pays like everyone else: give it a plan with room for the whole run.
+    await fundUser({ env, email: 'bench@gatewayz.local', plan: 'enterprise' });
 
     const gatewayBody = (stream: boolean) =>
       JSON.stringify({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'Say something short.' }], ...(stream ? { stream: true } : {}) });
@@ -107,7 +114,7 @@ async function main(): Promise<void> {
       '',
       `Measured ${new Date().toISOString().slice(0, 10)} on ${machineDescription()}.`,
       `\`npm run bench\`: the built services as separate processes (edge → routing → provider-proxy over gRPC), one fake OpenAI-compatible upstream process with a fixed ${LATENCY_MS} ms latency, and a closed-loop load generator (undici, exact percentiles) in a fourth process — all on the same 2 cores, so throughput figures include the load generator's and the upstream's CPU.`,
-      'Every gateway request is authenticated (API key, cached), resolved (routing.Resolve) and streamed back through provider-proxy; usage events go to JetStream.',
+      'Every gateway request is authenticated (API key, cached), resolved (routing.Resolve), authorized (billing.Authorize reserves its maximum cost) and streamed back through provider-proxy; usage events go to JetStream and billing settles them.',
       '',
       '## Non-streaming chat completions',
       '',
@@ -140,6 +147,7 @@ async function main(): Promise<void> {
       '',
       `Errors across all runs: ${totalErrors}.`,
       '',
+      ...(await billingBench({ env, billingPid: procs.billing!.pid })),
     ];
     const report = lines.join('\n');
     process.stdout.write(`${report}\n`);

@@ -13,6 +13,7 @@ import { BillingBus } from './events/wiring';
 import { BillingJobs } from './jobs/billing-jobs';
 import { AccountsStore, capsFromConfig } from './ledger/accounts';
 import { AuthorizeStore } from './ledger/authorize';
+import { createPgPool } from './ledger/pg';
 import { SettlementStore, type SettleSummary } from './ledger/settlement';
 import { sweepExpiredReservations } from './ledger/sweeper';
 import { billingMetrics } from './metrics';
@@ -43,7 +44,10 @@ export async function startBilling(config: BillingConfig, options: { logger?: Lo
   const logger = options.logger ?? createLogger({ service: 'billing', level: config.LOG_LEVEL });
   const registry = createRegistry('billing');
   const metrics = billingMetrics(registry);
-  const prisma = createPrisma({ url: config.DATABASE_URL, poolSize: 12 });
+  const prisma = createPrisma({ url: config.DATABASE_URL, poolSize: 8 });
+  const pool = createPgPool(config.DATABASE_URL, { max: 8 });
+  // Reservations commit asynchronously (a hold, not money; see docs/billing.md "Durability").
+  const holds = createPgPool(config.DATABASE_URL, { max: 8, asyncCommit: true });
   const plans = loadPlans();
   const links = { purchaseUrl: config.BILLING_PURCHASE_URL, upgradeUrl: config.BILLING_UPGRADE_URL };
 
@@ -52,7 +56,7 @@ export async function startBilling(config: BillingConfig, options: { logger?: Lo
   const referrals = new ReferralsStore(prisma, accounts, logger);
   const payments = new PaymentsStore(prisma, accounts, referrals, logger);
   const subscriptions = new SubscriptionsStore(prisma, accounts, logger);
-  const settlement = new SettlementStore(prisma, accounts, logger);
+  const settlement = new SettlementStore(pool, accounts, logger);
   let bus: BillingBus | undefined;
   const relay = new OutboxRelay(prisma, () => bus?.bus, logger);
 
@@ -69,7 +73,7 @@ export async function startBilling(config: BillingConfig, options: { logger?: Lo
     prisma,
     plans,
     accounts,
-    authorize: new AuthorizeStore(prisma, accounts, { reservationTtlMs: config.RESERVATION_TTL_MS, links }),
+    authorize: new AuthorizeStore(holds, accounts, { reservationTtlMs: config.RESERVATION_TTL_MS, links }),
     coupons: new CouponsStore(prisma, accounts),
     referrals,
     partners,
@@ -149,6 +153,8 @@ export async function startBilling(config: BillingConfig, options: { logger?: Lo
     await relay.close();
     await stripe?.webhooks.drain();
     await prisma.$disconnect();
+    await pool.end();
+    await holds.end();
   };
   return {
     port: grpc.port,

@@ -30,7 +30,8 @@ export interface AccountRow extends AccountTerms {
   registeredAt: Date | null;
 }
 
-interface RawAccount {
+/** A billing_accounts row as SQL returns it (snake_case). */
+export interface RawAccount {
   user_id: string;
   plan: string;
   plan_source: string;
@@ -39,7 +40,8 @@ interface RawAccount {
   period_start: Date | null;
   purchased_micros: bigint;
   reserved_micros: bigint;
-  day_start: Date;
+  /** Date through Prisma, "YYYY-MM-DD" through the ledger's pg pool. */
+  day_start: Date | string;
   day_spent_micros: bigint;
   daily_cap_micros: bigint | null;
   trial_started_at: Date | null;
@@ -54,7 +56,7 @@ interface RawAccount {
   registered_at: Date | null;
 }
 
-function fromRaw(r: RawAccount): AccountRow {
+export function fromRaw(r: RawAccount): AccountRow {
   return {
     userId: r.user_id,
     plan: r.plan as PlanSlug,
@@ -64,7 +66,7 @@ function fromRaw(r: RawAccount): AccountRow {
     periodStart: r.period_start,
     purchasedMicros: r.purchased_micros,
     reservedMicros: r.reserved_micros,
-    dayStart: utcDay(r.day_start),
+    dayStart: typeof r.day_start === 'string' ? r.day_start : utcDay(r.day_start),
     daySpentMicros: r.day_spent_micros,
     dailyCapMicros: r.daily_cap_micros,
     trialStartedAt: r.trial_started_at,

@@ -6,10 +6,10 @@ import {
   type BillingLinks,
   type RoutePrice,
 } from '@gatewayz/billing-ledger';
-import type { PrismaClient } from '@gatewayz/db';
 import { errors } from '@gatewayz/errors';
 import { AuthorizeOutcome, type AuthorizeRequest } from '@gatewayz/proto';
-import { readAccount } from './account-row';
+import { fromRaw, type RawAccount } from './account-row';
+import type { PgPool } from './pg';
 import type { AccountsStore } from './accounts';
 
 export interface AuthorizeResult {
@@ -21,14 +21,49 @@ export interface AuthorizeResult {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
- * Authorize, the hot path. One SQL statement reserves the maximum cost under the account's row
- * lock, only if the balance and the daily cap allow it, and only if the request id has no
- * reservation yet (ON CONFLICT DO NOTHING): no check-then-act race, one round trip. A refusal
- * or a duplicate costs one more read, to say which.
+ * $1 user, $2 request id, $3 key id, $4 model, $5 amount (µ$), $6 reservation TTL (ms).
+ * The account row is locked (FOR UPDATE) for the statement; the reservation is inserted only
+ * if the balance and the daily cap allow it and the request id is new; the account's reserved
+ * total grows only if the reservation was inserted.
+ */
+const AUTHORIZE_SQL = `
+  WITH acct AS MATERIALIZED (
+    SELECT user_id, allowance_micros, allowance_expires_at, purchased_micros, reserved_micros,
+           day_start, day_spent_micros, daily_cap_micros, trial_ends_at, trial_daily_cap_micros
+    FROM billing_accounts WHERE user_id = $1::uuid FOR UPDATE
+  ),
+  calc AS (
+    SELECT user_id,
+      (CASE WHEN allowance_expires_at IS NULL OR allowance_expires_at > now() THEN allowance_micros ELSE 0 END)
+        + purchased_micros - reserved_micros AS available,
+      (CASE WHEN day_start = (now() AT TIME ZONE 'UTC')::date THEN day_spent_micros ELSE 0 END) + reserved_micros AS committed_today,
+      (CASE WHEN trial_ends_at > now() THEN trial_daily_cap_micros ELSE daily_cap_micros END) AS cap
+    FROM acct
+  ),
+  ins AS (
+    INSERT INTO billing_reservations (request_id, user_id, api_key_id, model, amount_micros, status, expires_at)
+    SELECT $2, user_id, $3, $4, $5::bigint, 'held', now() + $6::int * interval '1 millisecond'
+    FROM calc
+    WHERE available >= $5::bigint AND (cap IS NULL OR committed_today + $5::bigint <= cap)
+    ON CONFLICT (request_id) DO NOTHING
+    RETURNING user_id
+  ),
+  upd AS (
+    UPDATE billing_accounts a SET reserved_micros = a.reserved_micros + $5::bigint
+    FROM ins WHERE a.user_id = ins.user_id
+    RETURNING a.user_id
+  )
+  SELECT c.available, EXISTS (SELECT 1 FROM upd) AS reserved FROM calc c`;
+
+/**
+ * Authorize, the hot path. One SQL statement (AUTHORIZE_SQL, prepared) reserves the maximum
+ * cost under the account's row lock, only if the balance and the daily cap allow it, and only
+ * if the request id has no reservation yet (ON CONFLICT DO NOTHING): no check-then-act race,
+ * one round trip. A refusal or a duplicate costs one more read, to say which.
  */
 export class AuthorizeStore {
   constructor(
-    private readonly prisma: PrismaClient,
+    private readonly pool: PgPool,
     private readonly accounts: AccountsStore,
     private readonly options: { reservationTtlMs: number; links: BillingLinks },
   ) {}
@@ -54,44 +89,21 @@ export class AuthorizeStore {
   }
 
   private async reserve(req: AuthorizeRequest, amount: bigint): Promise<{ available: bigint; reserved: boolean } | undefined> {
-    const rows = await this.prisma.$queryRaw<{ available: bigint; reserved: boolean }[]>`
-      WITH acct AS MATERIALIZED (
-        SELECT user_id, allowance_micros, allowance_expires_at, purchased_micros, reserved_micros,
-               day_start, day_spent_micros, daily_cap_micros, trial_ends_at, trial_daily_cap_micros
-        FROM billing_accounts WHERE user_id = ${req.userId}::uuid FOR UPDATE
-      ),
-      calc AS (
-        SELECT user_id,
-          (CASE WHEN allowance_expires_at IS NULL OR allowance_expires_at > now() THEN allowance_micros ELSE 0 END)
-            + purchased_micros - reserved_micros AS available,
-          (CASE WHEN day_start = (now() AT TIME ZONE 'UTC')::date THEN day_spent_micros ELSE 0 END) + reserved_micros AS committed_today,
-          (CASE WHEN trial_ends_at > now() THEN trial_daily_cap_micros ELSE daily_cap_micros END) AS cap
-        FROM acct
-      ),
-      ins AS (
-        INSERT INTO billing_reservations (request_id, user_id, api_key_id, model, amount_micros, status, expires_at)
-        SELECT ${req.requestId}, user_id, ${req.keyId || null}, ${req.model}, ${amount}, 'held',
-               now() + ${this.options.reservationTtlMs} * interval '1 millisecond'
-        FROM calc
-        WHERE available >= ${amount} AND (cap IS NULL OR committed_today + ${amount} <= cap)
-        ON CONFLICT (request_id) DO NOTHING
-        RETURNING user_id
-      ),
-      upd AS (
-        UPDATE billing_accounts a SET reserved_micros = a.reserved_micros + ${amount}
-        FROM ins WHERE a.user_id = ins.user_id
-        RETURNING a.user_id
-      )
-      SELECT c.available, EXISTS (SELECT 1 FROM upd) AS reserved FROM calc c`;
-    return rows[0];
+    const rows = await this.pool.query<{ available: bigint; reserved: boolean }>({
+      name: 'billing_authorize',
+      text: AUTHORIZE_SQL,
+      values: [req.userId, req.requestId, req.keyId || null, req.model, amount.toString(), this.options.reservationTtlMs],
+    });
+    return rows.rows[0];
   }
 
   /** After a refusal: a duplicate request id, or which limit said no (for the 402). */
   private async explain(req: AuthorizeRequest, amount: bigint): Promise<AuthorizeResult> {
-    const existing = await this.prisma.reservation.findUnique({ where: { requestId: req.requestId }, select: { amountMicros: true } });
-    if (existing) return { outcome: AuthorizeOutcome.DUPLICATE, reservedMicros: 0n, availableMicros: 0n };
-    const account = await readAccount(this.prisma, req.userId);
-    if (!account) throw errors.internal(new Error(`account ${req.userId} missing`));
+    const existing = await this.pool.query({ name: 'billing_reservation_exists', text: 'SELECT 1 FROM billing_reservations WHERE request_id = $1', values: [req.requestId] });
+    if (existing.rowCount) return { outcome: AuthorizeOutcome.DUPLICATE, reservedMicros: 0n, availableMicros: 0n };
+    const rows = await this.pool.query<RawAccount>({ name: 'billing_account_read', text: 'SELECT * FROM billing_accounts WHERE user_id = $1::uuid', values: [req.userId] });
+    if (!rows.rows[0]) throw errors.internal(new Error(`account ${req.userId} missing`));
+    const account = fromRaw(rows.rows[0]);
     const now = new Date();
     const decision = authorizeDecision(account, amount, now);
     // Between the statement and this read, a settlement may have freed funds: still a refusal

@@ -1,10 +1,10 @@
 import { settle, spendableMicros, type ReservationStatus, type UsageStatus } from '@gatewayz/billing-ledger';
-import type { Prisma, PrismaClient } from '@gatewayz/db';
 import type { Logger } from '@gatewayz/logger';
 import { RequestStatus, type UsageRecorded } from '@gatewayz/proto';
-import { balanceOf, lockAccounts, type AccountRow, type Tx } from './account-row';
+import { balanceOf, fromRaw, type AccountRow, type RawAccount } from './account-row';
 import type { AccountsStore } from './accounts';
-import { creditsDepletedEvent, creditsLowEvent, enqueue, type OutboxEvent } from './outbox';
+import { creditsDepletedEvent, creditsLowEvent, type OutboxEvent } from './outbox';
+import { pgTransaction, type PgClient, type PgPool } from './pg';
 
 export interface SettleSummary {
   settled: number;
@@ -23,24 +23,54 @@ function statusOf(s: RequestStatus): UsageStatus | undefined {
   return undefined;
 }
 
+/** Column arrays for the bulk inserts (unnest), filled event by event. */
+class Columns<K extends string> {
+  readonly cols = {} as Record<K, unknown[]>;
+  constructor(names: readonly K[]) {
+    for (const n of names) this.cols[n] = [];
+  }
+  push(row: Record<K, unknown>): void {
+    for (const k of Object.keys(this.cols) as K[]) this.cols[k].push(typeof row[k] === 'bigint' ? String(row[k]) : row[k]);
+  }
+  get length(): number {
+    return (Object.values(this.cols)[0] as unknown[]).length;
+  }
+}
+
+const USAGE_COLS = [
+  'request_id', 'user_id', 'api_key_id', 'model', 'provider', 'native_model', 'status', 'error_code', 'stream', 'input_tokens',
+  'cache_read_tokens', 'cache_write_tokens', 'output_tokens', 'reasoning_tokens', 'cost_micros', 'uncollected_micros', 'ttft_ms', 'duration_ms', 'occurred_at',
+] as const;
+const LEDGER_COLS = [
+  'user_id', 'request_id', 'amount_micros', 'allowance_delta_micros', 'purchased_delta_micros', 'balance_after_micros', 'model', 'provider', 'input_tokens', 'output_tokens', 'api_key_id',
+] as const;
+
 interface Pending {
-  usage: Prisma.UsageRecordCreateManyInput[];
-  ledger: Prisma.CreditTransactionCreateManyInput[];
-  closed: Map<ReservationStatus, string[]>;
+  usage: Columns<(typeof USAGE_COLS)[number]>;
+  ledger: Columns<(typeof LEDGER_COLS)[number]>;
+  closed: { requestId: string; status: ReservationStatus }[];
   outbox: OutboxEvent[];
 }
 
+interface ReservationState {
+  request_id: string;
+  user_id: string | null;
+  amount_micros: bigint | null;
+  status: ReservationStatus | null;
+  done: boolean;
+}
+
 /**
- * Settlement of usage.recorded events, many per transaction: lock the batch's accounts (in
- * user id order), read their reservations and which requests are already settled, apply the
- * pure rule (libs/billing-ledger settle) event by event, then write everything (usage records,
- * ledger rows, balances, closed reservations, outbox events) and commit. The usage record
- * (PRIMARY KEY request_id) marks a request as settled, so a replayed event is a no-op; the
- * ledger's UNIQUE(request_id, kind) is the second guard.
+ * Settlement of usage.recorded events, many per transaction (plain pg, bulk statements): lock
+ * the batch's accounts (in user id order), read their reservations and which requests are
+ * already settled, apply the pure rule (libs/billing-ledger settle) event by event, then write
+ * usage records, ledger rows, balances, closed reservations and outbox events, and commit.
+ * The usage record (PRIMARY KEY request_id) marks a request as settled, so a replayed event is
+ * a no-op; the ledger's UNIQUE(request_id, kind) is the second guard.
  */
 export class SettlementStore {
   constructor(
-    private readonly prisma: PrismaClient,
+    private readonly pool: PgPool,
     private readonly accounts: AccountsStore,
     private readonly logger: Logger,
   ) {}
@@ -49,40 +79,44 @@ export class SettlementStore {
     const events = this.admissible(input);
     const summary: SettleSummary = { settled: 0, duplicates: 0, skipped: input.length - events.length, events: 0 };
     if (events.length === 0) return summary;
-    const users = [...new Set(events.map((e) => e.userId))].sort();
-    const ready = await this.ensureAccounts(users);
+    const ready = await this.ensureAccounts([...new Set(events.map((e) => e.userId))].sort());
     const billable = events.filter((e) => ready.has(e.userId));
     summary.skipped += events.length - billable.length;
+    if (billable.length === 0) return summary;
 
-    await this.prisma.$transaction(
-      async (tx) => {
-        const accounts = await lockAccounts(tx, [...ready]);
-        const ids = billable.map((e) => e.requestId);
-        const reservations = new Map(
-          (await tx.reservation.findMany({ where: { requestId: { in: ids } }, select: { requestId: true, amountMicros: true, status: true, userId: true } })).map((r) => [r.requestId, r]),
-        );
-        const done = new Set((await tx.usageRecord.findMany({ where: { requestId: { in: ids } }, select: { requestId: true } })).map((r) => r.requestId));
-        const pending: Pending = { usage: [], ledger: [], closed: new Map(), outbox: [] };
-        const touched = new Set<string>();
-        const now = new Date();
-        for (const e of billable) {
-          if (done.has(e.requestId)) {
-            summary.duplicates++;
-            continue;
-          }
-          const reservation = reservations.get(e.requestId);
-          const account = accounts.get(e.userId)!;
-          const next = this.apply({ event: e, account, reservation: reservation?.userId === e.userId ? reservation : undefined, pending, now });
-          accounts.set(e.userId, next);
-          touched.add(e.userId);
-          done.add(e.requestId);
-          summary.settled++;
+    await pgTransaction(this.pool, async (c) => {
+      const locked = await c.query<RawAccount>({
+        name: 'settle_lock_accounts',
+        text: 'SELECT * FROM billing_accounts WHERE user_id = ANY($1::uuid[]) ORDER BY user_id FOR UPDATE',
+        values: [[...ready].sort()],
+      });
+      const accounts = new Map(locked.rows.map((r) => [r.user_id, fromRaw(r)]));
+      const state = await c.query<ReservationState>({
+        name: 'settle_read_state',
+        text: `SELECT q.request_id, r.user_id, r.amount_micros, r.status::text AS status,
+                      EXISTS (SELECT 1 FROM usage_records u WHERE u.request_id = q.request_id) AS done
+               FROM unnest($1::text[]) AS q(request_id) LEFT JOIN billing_reservations r ON r.request_id = q.request_id`,
+        values: [billable.map((e) => e.requestId)],
+      });
+      const byId = new Map(state.rows.map((r) => [r.request_id, r]));
+      const pending: Pending = { usage: new Columns(USAGE_COLS), ledger: new Columns(LEDGER_COLS), closed: [], outbox: [] };
+      const touched = new Set<string>();
+      const now = new Date();
+      for (const e of billable) {
+        const s = byId.get(e.requestId);
+        if (s?.done) {
+          summary.duplicates++;
+          continue;
         }
-        await this.write(tx, { pending, accounts, touched });
-        summary.events = pending.outbox.length;
-      },
-      { maxWait: 30_000, timeout: 60_000 },
-    );
+        const reservation = s && s.user_id === e.userId && s.status ? { amountMicros: s.amount_micros!, status: s.status } : undefined;
+        accounts.set(e.userId, this.apply({ event: e, account: accounts.get(e.userId)!, reservation, pending, now }));
+        touched.add(e.userId);
+        byId.set(e.requestId, { request_id: e.requestId, user_id: e.userId, amount_micros: null, status: null, done: true });
+        summary.settled++;
+      }
+      await this.write(c, { pending, accounts: [...touched].map((u) => accounts.get(u)!) });
+      summary.events = pending.outbox.length;
+    });
     return summary;
   }
 
@@ -102,7 +136,8 @@ export class SettlementStore {
 
   /** Accounts are normally open already (Authorize opened them); a deleted user is skipped. */
   private async ensureAccounts(users: string[]): Promise<Set<string>> {
-    const existing = new Set((await this.prisma.billingAccount.findMany({ where: { userId: { in: users } }, select: { userId: true } })).map((a) => a.userId));
+    const found = await this.pool.query<{ user_id: string }>({ name: 'settle_accounts_exist', text: 'SELECT user_id FROM billing_accounts WHERE user_id = ANY($1::uuid[])', values: [users] });
+    const existing = new Set(found.rows.map((r) => r.user_id));
     for (const u of users) {
       if (existing.has(u)) continue;
       try {
@@ -122,49 +157,44 @@ export class SettlementStore {
     const r = settle({ account, reservation: a.reservation, event: { status, costMicros: e.costMicros, occurredAt }, now });
     const next: AccountRow = { ...account, ...r.account };
     const u = e.usage;
+    const input = (u?.inputTokens ?? 0) + (u?.cacheReadTokens ?? 0) + (u?.cacheWriteTokens ?? 0);
     pending.usage.push({
-      requestId: e.requestId,
-      userId: e.userId,
-      apiKeyId: e.keyId || null,
+      request_id: e.requestId,
+      user_id: e.userId,
+      api_key_id: e.keyId || null,
       model: e.model,
       provider: e.provider,
-      nativeModel: e.nativeModel,
+      native_model: e.nativeModel,
       status,
-      errorCode: e.errorCode || null,
+      error_code: e.errorCode || null,
       stream: e.stream,
-      inputTokens: u?.inputTokens ?? 0,
-      cacheReadTokens: u?.cacheReadTokens ?? 0,
-      cacheWriteTokens: u?.cacheWriteTokens ?? 0,
-      outputTokens: u?.outputTokens ?? 0,
-      reasoningTokens: u?.reasoningTokens ?? 0,
-      costMicros: r.charged,
-      uncollectedMicros: r.uncollected,
-      ttftMs: e.ttftMs,
-      durationMs: e.durationMs,
-      occurredAt,
+      input_tokens: u?.inputTokens ?? 0,
+      cache_read_tokens: u?.cacheReadTokens ?? 0,
+      cache_write_tokens: u?.cacheWriteTokens ?? 0,
+      output_tokens: u?.outputTokens ?? 0,
+      reasoning_tokens: u?.reasoningTokens ?? 0,
+      cost_micros: r.charged,
+      uncollected_micros: r.uncollected,
+      ttft_ms: e.ttftMs,
+      duration_ms: e.durationMs,
+      occurred_at: occurredAt,
     });
     if (status === 'success') {
       pending.ledger.push({
-        userId: e.userId,
-        kind: 'api_usage',
-        requestId: e.requestId,
-        amountMicros: -r.charged,
-        allowanceDeltaMicros: -r.fromAllowance,
-        purchasedDeltaMicros: -r.fromPurchased,
-        balanceAfterMicros: balanceOf(next),
+        user_id: e.userId,
+        request_id: e.requestId,
+        amount_micros: -r.charged,
+        allowance_delta_micros: -r.fromAllowance,
+        purchased_delta_micros: -r.fromPurchased,
+        balance_after_micros: balanceOf(next),
         model: e.model,
         provider: e.provider,
-        inputTokens: (u?.inputTokens ?? 0) + (u?.cacheReadTokens ?? 0) + (u?.cacheWriteTokens ?? 0),
-        outputTokens: u?.outputTokens ?? 0,
-        apiKeyId: e.keyId || null,
-        createdAt: now,
+        input_tokens: input,
+        output_tokens: u?.outputTokens ?? 0,
+        api_key_id: e.keyId || null,
       });
     }
-    if (r.reservationStatus) {
-      const list = pending.closed.get(r.reservationStatus) ?? [];
-      list.push(e.requestId);
-      pending.closed.set(r.reservationStatus, list);
-    }
+    if (r.reservationStatus) pending.closed.push({ requestId: e.requestId, status: r.reservationStatus });
     if (r.low) {
       pending.outbox.push(creditsLowEvent({ userId: e.userId, availableMicros: spendableMicros(next, now), thresholdMicros: account.lowThresholdMicros, requestId: e.requestId, at: now }));
     }
@@ -173,22 +203,52 @@ export class SettlementStore {
     return next;
   }
 
-  private async write(tx: Tx, a: { pending: Pending; accounts: Map<string, AccountRow>; touched: Set<string> }): Promise<void> {
-    const { pending } = a;
-    if (pending.usage.length > 0) await tx.usageRecord.createMany({ data: pending.usage });
-    if (pending.ledger.length > 0) await tx.creditTransaction.createMany({ data: pending.ledger });
-    for (const userId of a.touched) {
-      const acc = a.accounts.get(userId)!;
-      await tx.$executeRaw`
-        UPDATE billing_accounts SET allowance_micros = ${acc.allowanceMicros}, purchased_micros = ${acc.purchasedMicros},
-          reserved_micros = ${acc.reservedMicros}, day_start = ${acc.dayStart}::date, day_spent_micros = ${acc.daySpentMicros}, updated_at = now()
-        WHERE user_id = ${userId}::uuid`;
+  private async write(c: PgClient, a: { pending: Pending; accounts: AccountRow[] }): Promise<void> {
+    const { usage, ledger, closed, outbox } = a.pending;
+    if (usage.length > 0) {
+      const u = usage.cols;
+      await c.query({
+        name: 'settle_insert_usage',
+        text: `INSERT INTO usage_records (${USAGE_COLS.join(', ')})
+               SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::"UsageStatus"[], $8::text[], $9::bool[],
+                 $10::int[], $11::int[], $12::int[], $13::int[], $14::int[], $15::bigint[], $16::bigint[], $17::int[], $18::int[], $19::timestamptz[])`,
+        values: USAGE_COLS.map((k) => u[k]),
+      });
     }
-    for (const [status, ids] of pending.closed) {
-      await tx.$executeRaw`
-        UPDATE billing_reservations SET status = ${status}::"ReservationStatus", closed_at = now()
-        WHERE request_id = ANY(${ids}::text[]) AND status = 'held'`;
+    if (ledger.length > 0) {
+      const l = ledger.cols;
+      await c.query({
+        name: 'settle_insert_ledger',
+        text: `INSERT INTO credit_transactions (kind, ${LEDGER_COLS.join(', ')})
+               SELECT 'api_usage', * FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], $7::text[], $8::text[], $9::int[], $10::int[], $11::text[])`,
+        values: LEDGER_COLS.map((k) => l[k]),
+      });
     }
-    await enqueue(tx, pending.outbox);
+    if (a.accounts.length > 0) {
+      const s = (f: (x: AccountRow) => bigint | string) => a.accounts.map((x) => String(f(x)));
+      await c.query({
+        name: 'settle_update_accounts',
+        text: `UPDATE billing_accounts a SET allowance_micros = v.allowance, purchased_micros = v.purchased, reserved_micros = v.reserved,
+                 day_start = v.day_start, day_spent_micros = v.day_spent, updated_at = now()
+               FROM unnest($1::uuid[], $2::bigint[], $3::bigint[], $4::bigint[], $5::date[], $6::bigint[]) AS v(user_id, allowance, purchased, reserved, day_start, day_spent)
+               WHERE a.user_id = v.user_id`,
+        values: [s((x) => x.userId), s((x) => x.allowanceMicros), s((x) => x.purchasedMicros), s((x) => x.reservedMicros), s((x) => x.dayStart), s((x) => x.daySpentMicros)],
+      });
+    }
+    if (closed.length > 0) {
+      await c.query({
+        name: 'settle_close_reservations',
+        text: `UPDATE billing_reservations r SET status = v.status::"ReservationStatus", closed_at = now()
+               FROM unnest($1::text[], $2::text[]) AS v(request_id, status) WHERE r.request_id = v.request_id AND r.status = 'held'`,
+        values: [closed.map((x) => x.requestId), closed.map((x) => x.status)],
+      });
+    }
+    if (outbox.length > 0) {
+      await c.query({
+        name: 'settle_outbox',
+        text: `INSERT INTO billing_outbox (subject, msg_id, payload) SELECT * FROM unnest($1::text[], $2::text[], $3::jsonb[]) ON CONFLICT (msg_id) DO NOTHING`,
+        values: [outbox.map((o) => o.subject), outbox.map((o) => o.msgId), outbox.map((o) => JSON.stringify(o.payload))],
+      });
+    }
   }
 }
