@@ -1,5 +1,5 @@
 import type { JsonValue } from '@bufbuild/protobuf';
-import type { MsgRequest } from '@nats-io/jetstream';
+import { AckPolicy, DeliverPolicy } from '@nats-io/jetstream';
 import { Bus } from '@gatewayz/bus';
 import { silentLogger } from '@gatewayz/logger';
 
@@ -11,22 +11,32 @@ export class StreamReader {
     return new StreamReader(await Bus.connect({ url, name: 'test-reader', namespace: process.env.GATEWAYZ_NAMESPACE!, logger: silentLogger() }));
   }
 
-  /** Every message on `subject` (without namespace) in `stream`, decoded as JSON. */
+  /**
+   * Every message on `subject` (without namespace) in `stream`, in stream order, decoded as
+   * JSON: through a short-lived filtered consumer (one fetch, however long the stream).
+   */
   async messages(stream: string, subject: string): Promise<{ json: Record<string, JsonValue>; msgId: string | undefined }[]> {
     const name = this.bus.streamName(stream);
-    const info = await this.bus.jsm.streams.info(name).catch(() => undefined);
-    if (!info) return [];
+    if (!(await this.bus.jsm.streams.info(name).catch(() => undefined))) return [];
+    const info = await this.bus.jsm.consumers.add(name, {
+      ack_policy: AckPolicy.None,
+      deliver_policy: DeliverPolicy.All,
+      filter_subject: this.bus.subject(subject),
+      inactive_threshold: 30_000_000_000,
+    });
     const out: { json: Record<string, JsonValue>; msgId: string | undefined }[] = [];
-    const full = this.bus.subject(subject);
-    for (let seq = info.state.first_seq; seq <= info.state.last_seq; ) {
-      // STREAM.MSG.GET honours next_by_subj (the client types it for direct gets only).
-      const request = { seq, next_by_subj: full } as unknown as MsgRequest;
-      const m = await this.bus.jsm.streams.getMessage(name, request).catch(() => null);
-      if (!m) break;
-      if (m.subject === full) out.push({ json: m.json<Record<string, JsonValue>>(), msgId: m.header?.get('Nats-Msg-Id') });
-      seq = m.seq + 1;
+    try {
+      if (info.num_pending === 0) return out;
+      const consumer = await this.bus.js.consumers.get(name, info.name);
+      const batch = await consumer.fetch({ max_messages: info.num_pending, expires: 5_000 });
+      for await (const m of batch) {
+        out.push({ json: m.json<Record<string, JsonValue>>(), msgId: m.headers?.get('Nats-Msg-Id') });
+        if (out.length >= info.num_pending) break;
+      }
+      return out;
+    } finally {
+      await this.bus.jsm.consumers.delete(name, info.name).catch(() => undefined);
     }
-    return out;
   }
 
   async publish(subject: string, data: unknown, msgId: string): Promise<void> {

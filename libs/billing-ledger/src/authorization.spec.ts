@@ -35,6 +35,10 @@ describe('authorize rule', () => {
     expect(authorizeDecision(trial, 1_000_001n, now)).toEqual({ ok: false, refusal: 'daily_cap' });
   });
 
+  it('always admits a free request, even over the cap or with holds above the balance', () => {
+    expect(authorizeDecision(state({ purchasedMicros: 0n, reservedMicros: 5n, dailyCapMicros: 1n, daySpentMicros: 2n }), 0n, now)).toEqual({ ok: true });
+  });
+
   it('says when the trial is over and nothing was bought', () => {
     const over = state({ purchasedMicros: 0n, allowanceMicros: 5_000_000n, allowanceExpiresAt: now, trialEndsAt: now });
     expect(authorizeDecision(over, 1n, now)).toEqual({ ok: false, refusal: 'trial_expired' });

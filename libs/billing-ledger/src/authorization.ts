@@ -10,6 +10,7 @@ import { microsToCredits, microsToDollarNumber, microsToDollars } from './units'
  *
  *   available = allowance (unless expired) + purchased − open reservations ≥ amount
  *   and, under a daily cap: spent today + open reservations + amount ≤ cap
+ *   (a free request, amount 0, always fits: free models stay reachable whatever the balance)
  */
 export interface AuthorizeState extends Pick<AccountTerms, 'allowanceMicros' | 'allowanceExpiresAt' | 'trialEndsAt' | 'trialDailyCapMicros' | 'dailyCapMicros'> {
   purchasedMicros: bigint;
@@ -29,6 +30,7 @@ export function spentToday(s: Pick<AuthorizeState, 'dayStart' | 'daySpentMicros'
 }
 
 export function authorizeDecision(s: AuthorizeState, amount: bigint, now: Date): { ok: true } | { ok: false; refusal: Refusal } {
+  if (amount === 0n) return { ok: true }; // a free request always fits
   const cap = dailyCapInForce(s, now);
   if (availableMicros(s, now) < amount) {
     const trialOver = s.trialEndsAt !== null && !isTrialActive(s, now) && effectiveAllowance(s, now) === 0n && s.purchasedMicros === 0n;

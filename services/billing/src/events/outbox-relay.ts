@@ -57,7 +57,8 @@ export class OutboxRelay {
         const rows = await tx.$queryRaw<{ id: bigint; subject: string; msg_id: string; payload: unknown }[]>`
           SELECT id, subject, msg_id, payload FROM billing_outbox ORDER BY id LIMIT ${limit} FOR UPDATE SKIP LOCKED`;
         if (rows.length === 0) return 0;
-        await Promise.all(rows.map((r) => bus.publish(r.subject, r.payload, { msgId: r.msg_id, timeoutMs: 5_000 })));
+        // In order: consumers (identity's plan projection) see a user's changes as they happened.
+        for (const r of rows) await bus.publish(r.subject, r.payload, { msgId: r.msg_id, timeoutMs: 5_000 });
         await tx.$executeRaw`DELETE FROM billing_outbox WHERE id = ANY(${rows.map((r) => r.id)}::bigint[])`;
         return rows.length;
       },
