@@ -1,6 +1,6 @@
 import type { LedgerEntry, TermsChange } from '@gatewayz/billing-ledger';
 import { errors } from '@gatewayz/errors';
-import { balanceOf, type AccountRow, type Tx } from './account-row';
+import type { AccountRow, Tx } from './account-row';
 import { enqueue, planChangedEvent } from './outbox';
 
 /** Who moved money and why; stored on every ledger row written. */
@@ -70,4 +70,3 @@ export async function applyTermsChange(tx: Tx, input: { account: AccountRow; cha
   return { ...moved, ...t };
 }
 
-export { balanceOf };
