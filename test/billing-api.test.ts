@@ -56,6 +56,22 @@ describe('billing API', () => {
       await waitFor(async () => (await reader.messages('EVENTS', 'billing.plan.changed')).some((m) => m.json.userId === partner.userId && m.json.plan === 'pro'), 'PlanChanged pro');
     });
 
+    it('a registration event after a lazy opening still applies the partner trial and the referral', async () => {
+      const referrer = await stack.createKey({ billing: 'trial' });
+      const code = (await api<Json>(stack.url, referrer.key, 'POST', '/referral/generate')).body.code as string;
+      await api(stack.url, admin.key, 'PUT', '/admin/partner-trials/LATE', { name: 'Late', plan: 'starter', trial_days: 7, credit: '12', daily_limit: '3' });
+      const user = await stack.createKey({ billing: 'lazy' });
+      expect((await chat(stack.url, user.key, { model: 'sim/echo', messages: [{ role: 'user', content: 'first' }] })).status).toBe(200);
+      await reader.publish('identity.user.registered', { userId: user.userId, email: 'late@example.com', partnerCode: 'LATE', referralCode: code, occurredAtMs: String(Date.now()) }, user.userId);
+      await waitFor(async () => (await stack.prisma.billingAccount.findUniqueOrThrow({ where: { userId: user.userId } })).registeredAt !== null, 'the registration');
+      expect((await api<Json>(stack.url, user.key, 'GET', '/user/balance')).body).toMatchObject({ plan: 'starter', daily_limit: 3, trial: { partner_code: 'LATE', days_remaining: 7 } });
+      expect(await stack.prisma.referral.findUnique({ where: { refereeId: user.userId } })).toMatchObject({ referrerId: referrer.userId, status: 'pending' });
+      // Replayed: nothing changes.
+      await reader.publish('identity.user.registered', { userId: user.userId, email: 'late@example.com', partnerCode: 'LATE', occurredAtMs: String(Date.now()) }, `${user.userId}-again`);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(await stack.prisma.creditTransaction.count({ where: { userId: user.userId, kind: 'trial' } })).toBe(2);
+    });
+
     it('partner config is public, check always answers 200, start applies the partner terms once', async () => {
       await api(stack.url, admin.key, 'PUT', '/admin/partner-trials/ACME', { name: 'Acme', plan: 'starter', trial_days: 30, credit: '25', daily_limit: null });
       expect(await api<Json>(stack.url, undefined, 'GET', '/partner-trials/config/ACME')).toMatchObject({ status: 200, body: { name: 'Acme', trial_days: 30, credit: 25, daily_limit: null } });

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { create } from '@bufbuild/protobuf';
+import { AuthorizeRequestSchema, RequestStatus, UsageRecordedSchema } from '@gatewayz/proto';
 import { fakeOpenAI, type FakeUpstream } from '@gatewayz/testing';
 import { balances, chat, fundExactly, waitFor, waitForSettled } from './support/billing';
 import { StreamReader } from './support/bus-reader';
@@ -163,6 +165,35 @@ describe('billing on the inference hot path', () => {
     const account = await stack.prisma.billingAccount.findUniqueOrThrow({ where: { userId } });
     expect(account.daySpentMicros).toBe(6n * 160_025n);
     expect(upstream.requests).toHaveLength(6);
+  });
+
+  it('the sweeper releases a reservation that never settled; a late usage event is still charged once', async () => {
+    const { keyId, userId } = await stack.createKey({ billing: 'trial' });
+    const requestId = `orphan-${randomUUID()}`;
+    const price = { promptPerMtok: 2_500_000n, completionPerMtok: 10_000_000n, cacheReadPerMtok: 2_500_000n, cacheWritePerMtok: 2_500_000n, perRequest: 0n, perImage: 0n };
+    const routes = [{ provider: 'openai', nativeModel: 'gpt-4o', price }];
+    const held = await stack.billing.core.authorize.authorize(create(AuthorizeRequestSchema, { requestId, userId, keyId, model: 'openai/gpt-4o', routes, promptTokens: 11, maxOutputTokens: 5 }));
+    expect(held.reservedMicros).toBe(EXACT);
+    expect((await balances(stack.prisma, userId)).reserved).toBe(EXACT);
+    await stack.prisma.reservation.update({ where: { requestId }, data: { expiresAt: new Date(Date.now() - 1) } }); // the edge died; time passes
+    expect(await stack.billing.tasks.sweep()).toBeGreaterThanOrEqual(1);
+    expect((await stack.prisma.reservation.findUniqueOrThrow({ where: { requestId } })).status).toBe('expired');
+    expect((await balances(stack.prisma, userId)).reserved).toBe(0n);
+    const late = create(UsageRecordedSchema, {
+      requestId,
+      userId,
+      keyId,
+      model: 'openai/gpt-4o',
+      provider: 'openai',
+      status: RequestStatus.SUCCESS,
+      costMicros: EXACT,
+      usage: { inputTokens: 11, outputTokens: 5 },
+      occurredAtMs: BigInt(Date.now()),
+    });
+    await stack.billing.settle([late, late]);
+    await stack.billing.settle([late]);
+    expect(await stack.prisma.creditTransaction.count({ where: { requestId } })).toBe(1);
+    expect((await balances(stack.prisma, userId)).reserved).toBe(0n);
   });
 
   it('publishes credits.low when the balance crosses the threshold, and credits.depleted at zero', async () => {
