@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { seedCatalog } from '@gatewayz/catalog';
+import { ensureDatabase, migrate } from '@gatewayz/db';
 import { balances, chat, lastLedgerId, ledgerSum, waitForSettled } from './support/billing';
 import { OwnNatsServer } from './support/nats-server';
 import { startStack, type TestStack } from './support/stack';
@@ -8,7 +10,7 @@ jest.setTimeout(180_000);
 /**
  * Issue 6 proof: NATS, and separately the billing service, die in the middle of 2,000 requests;
  * afterwards every completed request is settled exactly once (0 lost, 0 duplicated). Runs on
- * its own nats-server (temp store dir) so it can be killed.
+ * its own nats-server (temp store dir) so it can be killed, and its own database.
  */
 describe('billing resilience: settlement survives NATS and billing restarts', () => {
   let nats: OwnNatsServer;
@@ -16,7 +18,14 @@ describe('billing resilience: settlement survives NATS and billing restarts', ()
 
   beforeAll(async () => {
     nats = await OwnNatsServer.start();
-    stack = await startStack({ env: { NATS_URL: nats.url } });
+    // A database of its own too: this stack's billing publishes its outbox to its own NATS, and
+    // must not take other test files' events (sharing one database) away from theirs.
+    const url = new URL(process.env.DATABASE_URL!);
+    url.pathname = `${url.pathname}_resilience`;
+    await ensureDatabase(url.toString());
+    await migrate(url.toString());
+    await seedCatalog(url.toString());
+    stack = await startStack({ env: { NATS_URL: nats.url, DATABASE_URL: url.toString() } });
   });
 
   afterAll(async () => {
