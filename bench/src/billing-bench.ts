@@ -117,7 +117,15 @@ async function settledCount(prisma: PrismaClient, ids: string[]): Promise<number
   return n;
 }
 
-export async function billingBench(o: { env: NodeJS.ProcessEnv; billingPid?: number }): Promise<string[]> {
+/** Mean server-side duration of a gRPC method, from billing's Prometheus histogram. */
+async function serverMeanMs(metricsUrl: string | undefined, method: string): Promise<{ sum: number; count: number }> {
+  if (!metricsUrl) return { sum: NaN, count: NaN };
+  const text = await (await fetch(metricsUrl)).text();
+  const value = (name: string) => Number(new RegExp(`^${name}\\{[^}]*method="${method}"[^}]*\\} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+  return { sum: value('gatewayz_rpc_server_duration_seconds_sum'), count: value('gatewayz_rpc_server_duration_seconds_count') };
+}
+
+export async function billingBench(o: { env: NodeJS.ProcessEnv; billingPid?: number; metricsUrl?: string }): Promise<string[]> {
   const env = o.env;
   const prisma = createPrisma({ url: env.DATABASE_URL!, poolSize: 4 });
   const billing = createClient(BillingService, env.BILLING_ADDR!, { defaultTimeoutMs: 10_000 });
@@ -125,7 +133,10 @@ export async function billingBench(o: { env: NodeJS.ProcessEnv; billingPid?: num
   try {
     const users = await benchUsers(prisma, billing, 20);
     const warm = await authorizeLatency(billing, users, { calls: 500, concurrency: 4 });
+    const before = await serverMeanMs(o.metricsUrl, 'Authorize');
     const seq = await authorizeLatency(billing, users.slice(0, 1), { calls: 3_000, concurrency: 1 });
+    const after = await serverMeanMs(o.metricsUrl, 'Authorize');
+    const serverMs = ((after.sum - before.sum) * 1000) / (after.count - before.count);
     const conc = await authorizeLatency(billing, users.slice(0, 16), { calls: 3_000, concurrency: 16 });
 
     // Throughput: a backlog of events (the reservations above plus fresh ones, across 20
@@ -165,6 +176,7 @@ export async function billingBench(o: { env: NodeJS.ProcessEnv; billingPid?: num
       '| measure | value | target |',
       '|---|---:|---:|',
       `| Authorize p50 / p99 (ms), sequential | ${fmt(seq.p50, 3)} / ${fmt(seq.p99, 3)} | p99 ≤ 1 |`,
+      `| of which inside billing (mean ms: validation, pricing, the SQL statement) | ${fmt(serverMs, 3)} | |`,
       `| Authorize p50 / p99 (ms), 16 concurrent callers on 16 accounts | ${fmt(conc.p50, 3)} / ${fmt(conc.p99, 3)} | |`,
       `| Authorize calls/s, 16 concurrent callers | ${fmt(conc.rps, 0)} | |`,
       `| settlement throughput (events/s), backlog of ${burst.length.toLocaleString('en')} across ${users.length} accounts${pid ? '' : ' (billing not paused: bounded by publishing)'} | ${fmt(throughput, 0)} | ≥ 2,000 |`,
@@ -200,7 +212,7 @@ async function main(): Promise<void> {
     const billing = startNode('dist/services/billing/main.js', env);
     children.push(billing);
     await waitFor(async () => (await fetch(`http://127.0.0.1:${ops}/health`)).ok, 30_000, 'billing');
-    const lines = await billingBench({ env, billingPid: billing.pid });
+    const lines = await billingBench({ env, billingPid: billing.pid, metricsUrl: `http://127.0.0.1:${ops}/metrics` });
     process.stdout.write(`${lines.join('\n')}\n`);
   } finally {
     await stopAll(children);

@@ -147,7 +147,7 @@ async function main(): Promise<void> {
       '',
       `Errors across all runs: ${totalErrors}.`,
       '',
-      ...(await billingBench({ env, billingPid: procs.billing!.pid })),
+      ...(await billingBench({ env, billingPid: procs.billing!.pid, metricsUrl: `http://127.0.0.1:${billingOps}/metrics` })),
     ];
     const report = lines.join('\n');
     process.stdout.write(`${report}\n`);
