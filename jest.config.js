@@ -3,6 +3,9 @@
 const preset = require('./jest.preset.js');
 
 module.exports = {
+  // A global option: inside `projects` it is ignored (jest 30), and integration tests that
+  // start stacks under load need more than the 5 s default.
+  testTimeout: 60000,
   projects: [
     {
       ...preset,
@@ -17,7 +20,6 @@ module.exports = {
       testMatch: ['<rootDir>/{libs,services}/*/test/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],
       globalSetup: '<rootDir>/libs/testing/src/global-setup.ts',
       globalTeardown: '<rootDir>/libs/testing/src/global-teardown.ts',
-      testTimeout: 60000,
     },
   ],
 };

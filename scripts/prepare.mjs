@@ -13,7 +13,7 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 const STAMPS = path.join(ROOT, '.gatewayz', 'stamps');
 const BIN = path.join(ROOT, 'node_modules', '.bin');
 
-export const SERVICES = ['edge', 'routing', 'provider-proxy'];
+export const SERVICES = ['edge', 'routing', 'provider-proxy', 'billing'];
 
 function run(cmd, args, options = {}) {
   const result = spawnSync(cmd, args, {

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm start`: from a fresh clone, installs what is missing, generates code, builds, migrates
-// and seeds the database, starts edge, routing and provider-proxy, and prints the URL and a demo
+// and seeds the database, starts edge, routing, provider-proxy and billing, and prints the URL and a demo
 // key. Ctrl-C stops everything. A service that dies is restarted (as Kubernetes would).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';

@@ -4,7 +4,7 @@ import OpenAI from 'openai';
 import { startStack, type TestStack } from './support/stack';
 
 /** /health, /health/quick and /metrics on edge, and the ops ports of routing and provider-proxy. */
-const DEPENDENCIES = ['postgres', 'redis', 'nats', 'routing', 'provider_proxy'] as const;
+const DEPENDENCIES = ['postgres', 'redis', 'nats', 'routing', 'provider_proxy', 'billing'] as const;
 
 interface Health {
   status: string;

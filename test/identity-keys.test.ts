@@ -1,9 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PassThrough } from 'node:stream';
 import OpenAI from 'openai';
-import { loadEdgeConfig } from '../services/edge/src/config';
-import { startEdge, type RunningEdge } from '../services/edge/src/server';
-import { silentLogger } from '@gatewayz/logger';
+import type { RunningEdge } from '../services/edge/src/server';
 import { call, expectNoLeak, register, type Registered } from './support/identity';
 import { startStack, type TestStack } from './support/stack';
 
@@ -272,11 +270,9 @@ describe('API keys', () => {
   });
 
   it('a revoked key stops working on every edge replica within 1 s (keys.revoked on NATS)', async () => {
-    const second: RunningEdge = await startEdge(
-      loadEdgeConfig({ ...stack.env, ROUTING_ADDR: `127.0.0.1:${stack.routing.port}`, PROVIDER_PROXY_ADDR: `127.0.0.1:${stack.proxy.port}` }),
-      { logger: silentLogger() },
-    );
-    try {
+    // A second replica sharing this stack's routing, provider-proxy and billing (closed with the stack).
+    const second: RunningEdge = await stack.startEdgeReplica();
+    {
       for (const edge of [stack.url, second.url]) {
         const until = Date.now() + 5_000;
         while ((await call<{ dependencies: { nats: { status: string } } }>({ url: edge }, 'GET', '/health')).json.dependencies?.nats?.status !== 'up') {
@@ -299,8 +295,6 @@ describe('API keys', () => {
       }
       expect(status).toBe(401);
       expect(Date.now() - started).toBeLessThan(1_000);
-    } finally {
-      await second.close();
     }
   }, 20_000);
 

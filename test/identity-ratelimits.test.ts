@@ -13,7 +13,7 @@ import { startStack, type TestStack } from './support/stack';
 type ErrorBody = { error: { message: string; type: string; param: string | null; code: string } };
 const IP_RPM = 8;
 const ANON_RPM = 3;
-const chatBody = (content = 'hello') => ({ model: 'sim/echo', messages: [{ role: 'user' as const, content }] });
+const chatBody = (content = 'hello') => ({ model: 'sim/echo:free', messages: [{ role: 'user' as const, content }] });
 /** ~20 words: with the simulator's 1 word = 1 token, about 40 tokens per request. */
 const LONG = 'one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen twenty';
 
@@ -35,7 +35,7 @@ describe('rate limiting', () => {
     stack = await startStack({
       env: {
         RATE_LIMIT_IP_RPM: String(IP_RPM),
-        ANONYMOUS_MODELS: 'sim/echo,sim/lorem',
+        ANONYMOUS_MODELS: 'sim/echo:free,sim/lorem:free',
         ANONYMOUS_RPM: String(ANON_RPM),
         // Velocity mode has its own suite (identity-resilience); keep it out of these counts.
         VELOCITY_MIN_REQUESTS: '1000000',
@@ -86,7 +86,7 @@ describe('rate limiting', () => {
     expect(err).toBeInstanceOf(OpenAI.RateLimitError);
     expect((err as InstanceType<typeof OpenAI.RateLimitError>).headers.get('retry-after')).toMatch(/^\d+$/);
     // On /v1/messages the same refusal speaks Anthropic's error shape.
-    const anthropic = await call<{ type: string; error: { type: string; message: string } }>(stack, 'POST', '/v1/messages', { auth: key, body: { model: 'sim/echo', max_tokens: 10, messages: [] } });
+    const anthropic = await call<{ type: string; error: { type: string; message: string } }>(stack, 'POST', '/v1/messages', { auth: key, body: { model: 'sim/echo:free', max_tokens: 10, messages: [] } });
     expect429Headers(anthropic, 20);
     expect(anthropic.json).toMatchObject({ type: 'error', error: { type: 'rate_limit_error' } });
   });
@@ -164,20 +164,20 @@ describe('rate limiting', () => {
       }
       if (!event) await sleep(50);
     }
-    expect(event).toMatchObject({ requestId, userId: '', keyId: '', model: 'sim/echo' });
+    expect(event).toMatchObject({ requestId, userId: '', keyId: '', model: 'sim/echo:free' });
 
     for (let i = 1; i < ANON_RPM; i++) expect((await call(stack, 'POST', '/v1/chat/completions', { ip, body: chatBody() })).status).toBe(200);
-    const limited = await call<ErrorBody>(stack, 'POST', '/v1/chat/completions', { ip, body: { model: 'sim/lorem', messages: [{ role: 'user', content: 'x' }] } });
+    const limited = await call<ErrorBody>(stack, 'POST', '/v1/chat/completions', { ip, body: { model: 'sim/lorem:free', messages: [{ role: 'user', content: 'x' }] } });
     expect429Headers(limited, ANON_RPM);
     expect(limited.json.error.code).toBe('anonymous_rate_limited');
-    const anthropic = await call<{ type: string; error: { type: string } }>(stack, 'POST', '/v1/messages', { ip, body: { model: 'sim/echo', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] } });
+    const anthropic = await call<{ type: string; error: { type: string } }>(stack, 'POST', '/v1/messages', { ip, body: { model: 'sim/echo:free', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] } });
     expect429Headers(anthropic, ANON_RPM);
     expect(anthropic.json).toMatchObject({ type: 'error', error: { type: 'rate_limit_error' } });
 
     const paid = await call<ErrorBody>(stack, 'POST', '/v1/chat/completions', { ip: freshIp(), body: { model: 'openai/gpt-4o', messages: [{ role: 'user', content: 'x' }] } });
     expect(paid.status).toBe(401);
     expect(paid.json.error.code).toBe('missing_api_key');
-    const broken = await call<ErrorBody>(stack, 'POST', '/v1/chat/completions', { ip: freshIp(), body: '{"model": "sim/echo", ' });
+    const broken = await call<ErrorBody>(stack, 'POST', '/v1/chat/completions', { ip: freshIp(), body: '{"model": "sim/echo:free", ' });
     expect(broken.status).toBe(401);
   });
 

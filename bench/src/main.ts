@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { benchPlansFile, identityBenchmark } from './identity-bench';
+import { billingBench, fundUser } from './billing-bench';
 import { runLoad, type LoadResult } from './load';
 import { providersBench } from './providers-bench';
 import { routingBench } from './routing-bench';
@@ -16,7 +17,7 @@ import { ROOT, cleanupNamespace, cli, firstJsonLine, freePort, startNode, stopAl
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 8_000);
 const LATENCY_MS = Number(process.env.BENCH_UPSTREAM_LATENCY_MS ?? 10);
 const CONCURRENCY = [1, 16, 64];
-const SERVICES = ['edge', 'routing', 'provider-proxy'] as const;
+const SERVICES = ['edge', 'routing', 'provider-proxy', 'billing'] as const;
 
 const fmt = (n: number, d = 2) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
 
@@ -27,7 +28,7 @@ async function main(): Promise<void> {
     children.push(upstream);
     const { port: upstreamPort } = await firstJsonLine<{ port: number }>(upstream);
 
-    const [edgePort, routingPort, proxyPort, routingOps, proxyOps] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+    const [edgePort, routingPort, proxyPort, routingOps, proxyOps, billingPort, billingOps] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort(), freePort(), freePort()]);
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       NODE_ENV: 'production',
@@ -46,6 +47,9 @@ async function main(): Promise<void> {
       ROUTING_ADDR: `127.0.0.1:${routingPort}`,
       PROVIDER_PROXY_ADDR: `127.0.0.1:${proxyPort}`,
       PLANS_FILE: benchPlansFile(),
+      BILLING_PORT: String(billingPort),
+      BILLING_METRICS_PORT: String(billingOps),
+      BILLING_ADDR: `127.0.0.1:${billingPort}`,
     };
     cli(['db', 'migrate'], env);
     cli(['db', 'seed'], env);
@@ -59,6 +63,9 @@ async function main(): Promise<void> {
     const edge = `http://127.0.0.1:${edgePort}`;
     await waitFor(async () => (await fetch(`${edge}/health/quick`)).ok, 30_000, 'edge');
     await waitFor(async () => (await fetch(`${edge}/v1/models`)).ok, 30_000, 'routing');
+    await waitFor(async () => (await fetch(`http://127.0.0.1:${billingOps}/health`)).ok, 30_000, 'billing');
+    // The bench key's user pays like everyone else: give it a plan with room for the whole run.
+    await fundUser({ env, email: 'bench@gatewayz.local', plan: 'enterprise' });
 
     const gatewayBody = (stream: boolean) =>
       JSON.stringify({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'Say something short.' }], ...(stream ? { stream: true } : {}) });
@@ -111,7 +118,7 @@ async function main(): Promise<void> {
       '',
       `Measured ${new Date().toISOString().slice(0, 10)} on ${machineDescription()}.`,
       `\`npm run bench\`: the built services as separate processes (edge → routing → provider-proxy over gRPC), one fake OpenAI-compatible upstream process with a fixed ${LATENCY_MS} ms latency, and a closed-loop load generator (undici, exact percentiles) in a fourth process — all on the same 2 cores, so throughput figures include the load generator's and the upstream's CPU.`,
-      'Every gateway request is authenticated (API key, cached), resolved (routing.Resolve, cached in the edge) and streamed back through provider-proxy; usage events go to JetStream.',
+      'Every gateway request is authenticated (API key, cached), resolved (routing.Resolve, cached in the edge), authorized (billing.Authorize reserves its maximum cost) and streamed back through provider-proxy; usage events go to JetStream and billing settles them.',
       'Where the time goes, and what was changed because of it: [performance.md](performance.md).',
       '',
       '## Non-streaming chat completions',
@@ -148,6 +155,7 @@ async function main(): Promise<void> {
       `Errors across all runs: ${totalErrors}.`,
       '',
       ...(await routingBench()),
+      ...(await billingBench({ env, billingPid: procs.billing!.pid, metricsUrl: `http://127.0.0.1:${billingOps}/metrics` })),
     ];
     const report = lines.join('\n');
     process.stdout.write(`${report}\n`);

@@ -3,6 +3,9 @@ import type { Writable } from 'node:stream';
 import { generateFernetKey } from '@gatewayz/crypto';
 import { createPrisma, type PrismaClient, type Role } from '@gatewayz/db';
 import { createLogger, silentLogger, type Logger } from '@gatewayz/logger';
+import type { PlanSlug } from '@gatewayz/plans';
+import { loadBillingConfig } from '../../services/billing/src/config';
+import { startBilling, type RunningBilling } from '../../services/billing/src/server';
 import { ApiKeyRepository } from '../../services/edge/src/auth/api-key.repository';
 import { loadEdgeConfig } from '../../services/edge/src/config';
 import { startEdge, type RunningEdge } from '../../services/edge/src/server';
@@ -13,8 +16,8 @@ import { startRouting, type RunningRouting } from '../../services/routing/src/se
 import { Fernet } from '@gatewayz/crypto';
 
 /**
- * The three services in this process on ephemeral ports, against the real Postgres, Redis and
- * NATS (the test database and namespace set by global setup), talking real gRPC over loopback.
+ * The services in this process on ephemeral ports, against the real Postgres, Redis and NATS
+ * (the test database and namespace set by global setup), talking real gRPC over loopback.
  */
 export interface TestStack {
   url: string;
@@ -25,8 +28,26 @@ export interface TestStack {
   edge: RunningEdge;
   routing: RunningRouting;
   proxy: RunningProviderProxy;
-  /** A user (plan "enterprise" unless told otherwise, so suites are not throttled) and a key. */
-  createKey(options?: { role?: Role; environment?: 'live' | 'test'; expiresAt?: Date; email?: string; plan?: string }): Promise<{ key: string; keyId: string; userId: string }>;
+  /** The billing service (replaced by restartBilling). */
+  billing: RunningBilling;
+  /**
+   * A user and an API key. `plan`: the user's plan ("enterprise" unless told otherwise, so suites
+   * are not throttled), in identity (rate limits) and in billing alike. `billing` overrides the
+   * billing side: 'funded' (the Enterprise plan), 'trial' (the account opened with the trial, as
+   * at registration), 'lazy' (no account yet: it opens on first use), or a plan to assign.
+   */
+  createKey(options?: {
+    role?: Role;
+    environment?: 'live' | 'test';
+    expiresAt?: Date;
+    email?: string;
+    plan?: string;
+    billing?: 'funded' | 'trial' | 'lazy' | PlanSlug;
+  }): Promise<{ key: string; keyId: string; userId: string }>;
+  /** Another edge sharing this stack's routing, provider-proxy and billing (a replica). */
+  startEdgeReplica(): Promise<RunningEdge>;
+  /** Stops billing (abruptly with `kill`) and starts a new instance on the same port. */
+  restartBilling(options?: { kill?: boolean; downMs?: number }): Promise<RunningBilling>;
   close(): Promise<void>;
 }
 
@@ -51,6 +72,8 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
     ROUTING_METRICS_PORT: '0',
     PROVIDER_PROXY_PORT: '0',
     PROVIDER_PROXY_METRICS_PORT: '0',
+    BILLING_PORT: '0',
+    BILLING_METRICS_PORT: '0',
     PORT: '0',
     // Suites share one Redis namespace and all come from 127.0.0.1: limits that would throttle
     // them are raised here; the identity suites set their own (and X-Forwarded-For per test).
@@ -69,10 +92,11 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
     options.logStream ? createLogger({ service, level: 'debug', stream: options.logStream }) : silentLogger();
   const routing = await startRouting(loadRoutingConfig(env), { env, logger: logger('routing') });
   const proxy = await startProviderProxy(loadProviderProxyConfig(env), { env, logger: logger('provider-proxy') });
-  const edge = await startEdge(
-    loadEdgeConfig({ ...env, ROUTING_ADDR: `127.0.0.1:${routing.port}`, PROVIDER_PROXY_ADDR: `127.0.0.1:${proxy.port}` }),
-    { logger: logger('edge') },
-  );
+  let billing = await startBilling(loadBillingConfig(env), { logger: logger('billing') });
+  const billingPort = billing.port;
+  const edgeEnv = { ...env, ROUTING_ADDR: `127.0.0.1:${routing.port}`, PROVIDER_PROXY_ADDR: `127.0.0.1:${proxy.port}`, BILLING_ADDR: `127.0.0.1:${billingPort}` };
+  const edge = await startEdge(loadEdgeConfig(edgeEnv), { logger: logger('edge') });
+  const replicas: RunningEdge[] = [];
   const prisma = createPrisma({ url: env.DATABASE_URL!, poolSize: 2 });
   const repo = new ApiKeyRepository(prisma, SECRET, new Fernet([FERNET_KEY]));
   return {
@@ -83,14 +107,34 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
     edge,
     routing,
     proxy,
+    get billing() {
+      return billing;
+    },
     async createKey(o = {}) {
       const email = o.email ?? `user-${randomBytes(6).toString('hex')}@example.com`;
       const user = await repo.findOrCreateUser(email, o.role ?? 'user', o.plan ?? 'enterprise');
       const created = await repo.createKey({ userId: user.id, name: 'test', environment: o.environment ?? 'live', expiresAt: o.expiresAt ?? null });
+      // Billing's plan follows identity's (a PlanChanged event would otherwise overwrite it).
+      const plan = o.billing === undefined ? (o.plan ?? 'enterprise') : o.billing === 'funded' ? 'enterprise' : o.billing;
+      if (plan === 'trial') await billing.core.accounts.ensure(user.id);
+      else if (plan !== 'lazy') await billing.core.accounts.assignPlan({ userId: user.id, plan, source: 'admin', actorId: 'test-stack', reason: 'test setup' });
       return { key: created.key, keyId: created.id, userId: user.id };
     },
+    async startEdgeReplica() {
+      const replica = await startEdge(loadEdgeConfig(edgeEnv), { logger: logger('edge') });
+      replicas.push(replica);
+      return replica;
+    },
+    async restartBilling(o = {}) {
+      await (o.kill ? billing.kill() : billing.close());
+      if (o.downMs) await new Promise((r) => setTimeout(r, o.downMs));
+      billing = await startBilling(loadBillingConfig({ ...env, BILLING_PORT: String(billingPort) }), { logger: logger('billing') });
+      return billing;
+    },
     async close() {
+      for (const r of replicas) await r.close();
       await edge.close();
+      await billing.close();
       await proxy.close();
       await routing.close();
       await prisma.$disconnect();

@@ -6,3 +6,4 @@ export * from './fake-gemini';
 export * from './fake-google-oauth';
 export * from './fake-cohere';
 export * from './fake-bedrock';
+export * from './fake-stripe';

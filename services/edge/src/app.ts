@@ -1,13 +1,15 @@
 import express, { type Express } from 'express';
 import type { Logger } from '@gatewayz/logger';
 import type { Registry, httpMetrics } from '@gatewayz/metrics';
-import type { BreakerService, RoutingPolicyService, RoutingService } from '@gatewayz/proto';
+import type { BillingService, BreakerService, RoutingPolicyService, RoutingService } from '@gatewayz/proto';
 import type { ServiceClient } from '@gatewayz/rpc';
 import type { ApiKeyAuthenticator } from './auth/api-key-auth';
 import { adminProvidersRouter } from './admin/providers.routes';
 import type { CustomProviderService } from './admin/custom-providers.service';
 import { requireApiKey } from './auth/authenticate.middleware';
 import { providerKeysRouter, type ProviderKeysDeps } from './byok/provider-keys.routes';
+import { billingRoutes } from './billing';
+import { chainedAuditRecorder } from './billing/audit';
 import { chatCompletionsHandler } from './chat/chat-completions.route';
 import type { InferenceService } from './inference/inference.service';
 import { completionsHandler } from './completions/completions.route';
@@ -34,6 +36,7 @@ export interface AppDeps {
   routing: ServiceClient<typeof RoutingService>;
   policy: ServiceClient<typeof RoutingPolicyService>;
   breakers: ServiceClient<typeof BreakerService>;
+  billing: ServiceClient<typeof BillingService>;
   inference: InferenceService;
   providerKeys: ProviderKeysDeps;
   customProviders: CustomProviderService;
@@ -84,6 +87,14 @@ export function createApp(deps: AppDeps): Express {
   app.use(circuitBreakersRouter({ ...rpc, breakers: deps.breakers }));
   app.use(trafficSplitsRouter({ ...rpc, policy: deps.policy, json: body }));
   app.use(routersRouter({ ...rpc, policy: deps.policy, json: body }));
+  app.use(
+    billingRoutes({
+      billing: deps.billing,
+      authenticate: requireApiKey(deps.authenticator),
+      logger: deps.logger,
+      audit: chainedAuditRecorder(deps.identity.audit),
+    }),
+  );
 
   app.use(notFoundHandler());
   app.use(errorHandler(deps.logger));

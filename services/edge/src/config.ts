@@ -22,6 +22,9 @@ export const edgeEnv = {
   /** Deadline of one inference request, retries included. */
   REQUEST_TIMEOUT_MS: env.int(600_000, 1_000),
   RESOLVE_TIMEOUT_MS: env.int(2_000, 50),
+  /** The billing service (Authorize on the hot path, and the billing API). */
+  BILLING_ADDR: env.address('127.0.0.1:50053'),
+  BILLING_TIMEOUT_MS: env.int(2_000, 50),
   /** How long a routing.Resolve answer is reused (0: ask routing every time). */
   RESOLVE_CACHE_TTL_MS: env.int(2_000, 0, 60_000),
   /** Slow-client protection: time to receive headers / the whole request. */

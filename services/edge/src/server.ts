@@ -8,7 +8,7 @@ import { createPrisma } from '@gatewayz/db';
 import { createLogger, type Logger } from '@gatewayz/logger';
 import { createRegistry, httpMetrics, inferenceMetrics } from '@gatewayz/metrics';
 import { BREAKER_TRANSITION_SUBJECT } from '@gatewayz/breakers';
-import { BreakerService, MediaService, ProviderService, RoutingPolicyService, RoutingService } from '@gatewayz/proto';
+import { BillingService, BreakerService, MediaService, ProviderService, RoutingPolicyService, RoutingService } from '@gatewayz/proto';
 import { SUBJECTS } from '@gatewayz/routing';
 import { createRedis } from '@gatewayz/redis';
 import { createClient } from '@gatewayz/rpc';
@@ -57,6 +57,7 @@ export async function startEdge(config: EdgeConfig, options: { logger?: Logger }
   const byok = new ByokKeys(providerKeys, logger, { ttlMs: config.BYOK_CACHE_TTL_MS, maxEntries: 10_000 });
   const policy = createClient(RoutingPolicyService, config.ROUTING_ADDR, { defaultTimeoutMs: config.RESOLVE_TIMEOUT_MS });
   const breakers = createClient(BreakerService, config.PROVIDER_PROXY_ADDR, { defaultTimeoutMs: config.RESOLVE_TIMEOUT_MS });
+  const billing = createClient(BillingService, config.BILLING_ADDR, { defaultTimeoutMs: config.BILLING_TIMEOUT_MS });
 
   const resolver = new ResolveCache(routing, {
     ttlMs: config.RESOLVE_CACHE_TTL_MS,
@@ -111,11 +112,14 @@ export async function startEdge(config: EdgeConfig, options: { logger?: Logger }
     }),
     policy,
     breakers,
+    billing,
     inference: new InferenceService({
       resolver,
       proxy,
       media,
       byok,
+      billing,
+      billingTimeoutMs: config.BILLING_TIMEOUT_MS,
       usage,
       metrics: inferenceMetrics(registry),
       requestTimeoutMs: config.REQUEST_TIMEOUT_MS,
@@ -137,6 +141,9 @@ export async function startEdge(config: EdgeConfig, options: { logger?: Logger }
       },
       provider_proxy: async () => {
         if (!(await proxy.ready(500))) throw new Error('unreachable');
+      },
+      billing: async () => {
+        if (!(await billing.ready(500))) throw new Error('unreachable');
       },
     },
   });
@@ -172,6 +179,7 @@ export async function startEdge(config: EdgeConfig, options: { logger?: Logger }
       media.close();
       policy.close();
       breakers.close();
+      billing.close();
       stopConnecting.abort();
       await connecting;
       await bus?.close();

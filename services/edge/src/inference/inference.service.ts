@@ -6,6 +6,7 @@ import {
   RequestStatus,
   UsageRecordedSchema,
   UsageSchema,
+  type BillingService,
   type ChatOutcome,
   type ChatResponse,
   type MediaOutcome,
@@ -25,6 +26,7 @@ import type { AuthContext } from '../auth/api-key-auth';
 import type { UsagePublisher } from '../events/usage-publisher';
 import type { ResolveCache } from '../routing/resolve-cache';
 import { modelQuery, resolveQueryFor, withByok, type ResolveQuery } from '../routing/resolve-query';
+import { authorizeInference, chatEstimate, type UsageEstimate } from './billing-gate';
 import { checkEndpoint, type Endpoint } from './modality';
 
 /**
@@ -76,6 +78,8 @@ export interface UnaryInput {
   /** The model as the client sent it. */
   model: string;
   endpoint: Exclude<Endpoint, 'chat'>;
+  /** What the request may consume, for the billing reservation (tokens, images, audio seconds, characters). */
+  estimate: UsageEstimate;
   signal: AbortSignal;
 }
 
@@ -101,6 +105,8 @@ export interface InferenceDeps {
   proxy: ServiceClient<typeof ProviderService>;
   media: ServiceClient<typeof MediaService>;
   byok: ByokSource;
+  billing: ServiceClient<typeof BillingService>;
+  billingTimeoutMs: number;
   usage: UsagePublisher;
   metrics: ReturnType<typeof inferenceMetrics>;
   requestTimeoutMs: number;
@@ -201,6 +207,27 @@ export class InferenceService {
     return { resolved, credentials: keys.filter((k) => inChain.has(k.provider)).map((k) => ({ provider: k.provider, apiKey: k.apiKey })) };
   }
 
+  /**
+   * Pre-flight billing, after resolve and before any provider call (every entry point): the
+   * pricing guard, then a reservation of the maximum cost over the routes the gateway pays for
+   * (402/409/503 otherwise). Routes served with the user's own key (BYOK) cost nothing and hold
+   * nothing; a chain made only of them needs no credits. Returns the response headers to send.
+   */
+  private authorize(input: {
+    requestId: string;
+    auth: AuthContext;
+    resolved: ResolveResponse;
+    credentials: { provider?: string }[];
+    estimate: UsageEstimate;
+    signal: AbortSignal;
+  }): Promise<Record<string, string>> {
+    const own = new Set(input.credentials.map((c) => c.provider));
+    const paid = input.resolved.chain.filter((r) => !own.has(r.provider));
+    if (paid.length === 0) return Promise.resolve({});
+    const resolved = paid.length === input.resolved.chain.length ? input.resolved : { ...input.resolved, chain: paid };
+    return authorizeInference(this.deps.billing, { ...input, resolved }, this.deps.billingTimeoutMs);
+  }
+
   /** A request served with the user's own key is paid to the provider directly: it costs 0. */
   private static servedByByok(credentials: { provider?: string }[], provider: string): boolean {
     return provider !== '' && credentials.some((c) => c.provider === provider);
@@ -213,6 +240,14 @@ export class InferenceService {
     checkAgainstModel(input.request, resolved);
     const model = resolved.model!.id;
     const chain = planRequestChain(resolved, input.request, input.auth.userId);
+    const responseHeaders = await this.authorize({
+      requestId: input.requestId,
+      auth: input.auth,
+      resolved,
+      credentials,
+      estimate: chatEstimate(input.request, resolved),
+      signal: input.signal,
+    });
     const started = performance.now();
     const events = deps.proxy.chat(
       {
@@ -252,13 +287,14 @@ export class InferenceService {
       });
       return { cost, usage };
     };
-    return { resolved, chain, model, events, finish, responseHeaders: {} };
+    return { resolved, chain, model, events, finish, responseHeaders };
   }
 
   async startUnary(input: UnaryInput): Promise<UnaryCall> {
     const { deps } = this;
     const { resolved, credentials } = await this.resolveFor({ ...input, query: modelQuery(input.model) });
     const model = resolved.model!.id;
+    const responseHeaders = await this.authorize({ requestId: input.requestId, auth: input.auth, resolved, credentials, estimate: input.estimate, signal: input.signal });
     const target: MediaTargetInit = { requestId: input.requestId, model, chain: resolved.chain, credentials };
     let finished = false;
     const run: UnaryCall['run'] = async (invoke) => {
@@ -283,7 +319,7 @@ export class InferenceService {
       this.record({ ...base, status: RequestStatus.SUCCESS, provider, nativeModel: outcome?.nativeModel ?? '', usage, countTokens: true, cost, errorCode: '' });
       return { response, cost };
     };
-    return { resolved, model, target, run, responseHeaders: {} };
+    return { resolved, model, target, run, responseHeaders };
   }
 
   /** Metrics and usage.recorded for one finished request: the hook for everything after it. */

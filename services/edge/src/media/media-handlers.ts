@@ -10,19 +10,33 @@ import {
   type ImagesResponse,
 } from '@gatewayz/wire';
 import type { AuthContext } from '../auth/api-key-auth';
+import { estimateTokensFromChars } from '@gatewayz/billing-ledger';
+import type { UsageEstimate } from '../inference/billing-gate';
 import type { InferenceService, UnaryCall } from '../inference/inference.service';
 import type { Endpoint } from '../inference/modality';
 
 /** Every media answer says what it cost (dollars), also where the body cannot (audio). */
 export const COST_HEADER = 'x-gatewayz-cost-usd';
 
-/** Starts a unary media call: abort on client disconnect, response headers set. */
-export async function startMedia(inference: InferenceService, req: Request, res: Response, a: { model: string; endpoint: Exclude<Endpoint, 'chat'> }): Promise<UnaryCall> {
+/** Prompt tokens of an embeddings input, by the 4-characters-per-token rule (token arrays count as is). */
+export function embeddingInputTokens(input: unknown): number {
+  if (typeof input === 'string') return estimateTokensFromChars(input.length);
+  if (Array.isArray(input)) return input.reduce((n: number, item: unknown) => n + (typeof item === 'number' ? 1 : embeddingInputTokens(item)), 0);
+  return 0;
+}
+
+/** Starts a unary media call: authorized for `estimate`, abort on client disconnect, response headers set. */
+export async function startMedia(
+  inference: InferenceService,
+  req: Request,
+  res: Response,
+  a: { model: string; endpoint: Exclude<Endpoint, 'chat'>; estimate: UsageEstimate },
+): Promise<UnaryCall> {
   const controller = new AbortController();
   res.on('close', () => {
     if (!res.writableFinished) controller.abort();
   });
-  const call = await inference.startUnary({ requestId: req.id, auth: req.auth as AuthContext, model: a.model, endpoint: a.endpoint, signal: controller.signal });
+  const call = await inference.startUnary({ requestId: req.id, auth: req.auth as AuthContext, model: a.model, endpoint: a.endpoint, estimate: a.estimate, signal: controller.signal });
   for (const [name, value] of Object.entries(call.responseHeaders)) res.setHeader(name, value);
   return call;
 }
@@ -46,7 +60,11 @@ export function embeddingsHandler(inference: InferenceService) {
     const parsed = embeddingsRequestSchema.safeParse(req.body);
     if (!parsed.success) throw validationError(parsed.error);
     const request = parsed.data;
-    const call = await startMedia(inference, req, res, { model: request.model, endpoint: 'embeddings' });
+    const call = await startMedia(inference, req, res, {
+      model: request.model,
+      endpoint: 'embeddings',
+      estimate: { promptTokens: embeddingInputTokens(request.input), maxOutputTokens: 0 },
+    });
     const { response, cost } = await call.run((media, options) => media.embed({ target: call.target, body: Buffer.from(JSON.stringify(request)) }, options));
     const base64 = request.encoding_format === 'base64';
     const tokens = response.outcome?.usage?.inputTokens ?? 0;
@@ -67,7 +85,7 @@ export function imagesHandler(inference: InferenceService) {
     const parsed = imageGenerationRequestSchema.safeParse(req.body);
     if (!parsed.success) throw validationError(parsed.error);
     const request = parsed.data;
-    const call = await startMedia(inference, req, res, { model: request.model, endpoint: 'images' });
+    const call = await startMedia(inference, req, res, { model: request.model, endpoint: 'images', estimate: { promptTokens: 0, maxOutputTokens: 0, images: request.n ?? 1 } });
     const { response, cost } = await call.run((media, options) => media.generateImage({ target: call.target, body: Buffer.from(JSON.stringify(request)) }, options));
     const u = response.outcome?.usage;
     const body: ImagesResponse = {
@@ -97,7 +115,7 @@ export function speechHandler(inference: InferenceService) {
     const parsed = speechRequestSchema.safeParse(req.body);
     if (!parsed.success) throw validationError(parsed.error);
     const request = parsed.data;
-    const call = await startMedia(inference, req, res, { model: request.model, endpoint: 'speech' });
+    const call = await startMedia(inference, req, res, { model: request.model, endpoint: 'speech', estimate: { promptTokens: 0, maxOutputTokens: 0, characters: request.input.length } });
     const { response, cost } = await call.run((media, options) => media.speak({ target: call.target, body: Buffer.from(JSON.stringify(request)) }, options));
     setCost(res, cost);
     res.setHeader('content-type', response.contentType);

@@ -1,6 +1,7 @@
 import type { Request, Response } from 'express';
 import type { TranscribeResponse } from '@gatewayz/proto';
 import { base64TranscriptionRequestSchema, transcriptionParamsSchema, validationError, type TranscriptionParams } from '@gatewayz/wire';
+import { audioDuration } from '@gatewayz/providers';
 import type { InferenceService } from '../inference/inference.service';
 import { audioFormatOf, decodeBase64Audio, readAudioUpload } from './audio-upload';
 import { setCost, startMedia } from './media-handlers';
@@ -13,7 +14,9 @@ interface Transcription {
 }
 
 async function transcribe(inference: InferenceService, req: Request, res: Response, t: Transcription): Promise<void> {
-  const call = await startMedia(inference, req, res, { model: t.params.model, endpoint: 'transcriptions' });
+  // The WAV header's duration, else an estimate from the size (the bound the reservation holds).
+  const seconds = Math.ceil(audioDuration(t.audio).ms / 1000);
+  const call = await startMedia(inference, req, res, { model: t.params.model, endpoint: 'transcriptions', estimate: { promptTokens: 0, maxOutputTokens: 0, audioSeconds: seconds } });
   const { response, cost } = await call.run((media, options) =>
     media.transcribe({ target: call.target, params: Buffer.from(JSON.stringify(t.params)), audio: t.audio, filename: t.filename, format: t.format }, options),
   );
