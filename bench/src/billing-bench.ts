@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
+import path from 'node:path';
 import { create, toJson } from '@bufbuild/protobuf';
 import { Bus } from '@gatewayz/bus';
 import { createPrisma, type PrismaClient } from '@gatewayz/db';
@@ -220,7 +221,9 @@ async function main(): Promise<void> {
   }
 }
 
-if (require.main === module) {
+// Only when this file is the entry point: bundled into main.js, `require.main === module` holds
+// there too, and this section would run a second billing process beside the main benchmark.
+if (require.main === module && path.basename(require.main.filename) === 'billing-bench.js') {
   main().catch((err: unknown) => {
     process.stderr.write(`billing bench: ${err instanceof Error ? err.stack : String(err)}\n`);
     process.exit(1);
