@@ -7,6 +7,8 @@ export { Redis };
  * ioredis tuned so Redis can never block a request: no offline queue (a command while
  * disconnected fails at once), short command timeouts, endless background reconnects.
  * Callers treat every failure as "Redis unavailable" and fall back to in-process state.
+ * Auto-pipelining: the commands issued in one tick (concurrent requests' rate-limit checks and
+ * token counts) leave in one socket write (docs/performance.md).
  */
 export function createRedis(url: string, options: { name: string; commandTimeoutMs?: number }): Redis {
   const redis = new Redis(url, {
@@ -18,6 +20,7 @@ export function createRedis(url: string, options: { name: string; commandTimeout
     disconnectTimeout: 50,
     retryStrategy: (times) => Math.min(100 * 2 ** Math.min(times, 5), 2_000),
     lazyConnect: false,
+    enableAutoPipelining: true,
   });
   // Errors are reported through command failures; without a listener ioredis logs to stderr.
   redis.on('error', () => undefined);
