@@ -38,11 +38,14 @@ export async function call<T = Record<string, unknown>>(stack: { url: string }, 
   return { status: res.status, headers: res.headers, text, json };
 }
 
-let ipCounter = 0;
-/** A fresh client address for each test (its own layer-1/3 and brute-force counters). */
+/**
+ * A fresh client address for each test (its own layer-1/3 and brute-force counters). Redis keeps
+ * those counters between runs (an hour for sign-ups), so the address is random, from 64 bits of
+ * the IPv6 unique-local range: no two runs, workers or tests share one.
+ */
 export function freshIp(): string {
-  ipCounter++;
-  return `198.18.${(process.pid + ipCounter) % 250}.${(ipCounter * 7) % 250 + 1}`;
+  const h = randomBytes(8).toString('hex');
+  return `fd00:${h.slice(0, 4)}:${h.slice(4, 8)}:${h.slice(8, 12)}:${h.slice(12, 16)}::1`;
 }
 
 export function uniqueEmail(tag = 'user'): string {
