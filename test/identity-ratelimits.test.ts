@@ -6,7 +6,7 @@ import { silentLogger } from '@gatewayz/logger';
 import { PlanChangedSchema, UsageRecordedSchema } from '@gatewayz/proto';
 import { loadEdgeConfig } from '../services/edge/src/config';
 import { startEdge } from '../services/edge/src/server';
-import { call, freshIp, type Reply } from './support/identity';
+import { awayFromMinuteEdge, call, freshIp, type Reply } from './support/identity';
 import { startStack, type TestStack } from './support/stack';
 
 /** The three rate-limit layers, their headers on every 429 and on success, and plan changes. */
@@ -50,6 +50,7 @@ describe('rate limiting', () => {
   });
 
   it('layer 1: unauthenticated traffic is limited per IP, with reason and mode headers; keys are exempt', async () => {
+    await awayFromMinuteEdge();
     const ip = freshIp();
     for (let i = 0; i < IP_RPM; i++) expect((await call(stack, 'GET', '/v1/models', { ip })).status).toBe(200);
     const limited = await call<ErrorBody>(stack, 'GET', '/v1/models', { ip });
@@ -69,6 +70,7 @@ describe('rate limiting', () => {
   });
 
   it('layer 2: a key over its plan RPM gets a 429 with every header; successes carry x-ratelimit-*', async () => {
+    await awayFromMinuteEdge();
     const { key } = await stack.createKey({ plan: 'free' });
     const client = new OpenAI({ apiKey: key, baseURL: stack.baseURL, maxRetries: 0 });
     const { response } = await client.chat.completions.create(chatBody()).withResponse();
@@ -92,6 +94,7 @@ describe('rate limiting', () => {
   });
 
   it('per-key limits: viewable, settable within plan bounds, enforced', async () => {
+    await awayFromMinuteEdge();
     const { key, keyId } = await stack.createKey({ plan: 'free' });
     const tooHigh = await call<ErrorBody>(stack, 'PUT', `/user/rate-limits/${keyId}`, { auth: key, body: { rpm: 21 } });
     expect(tooHigh.status).toBe(400);
@@ -119,8 +122,7 @@ describe('rate limiting', () => {
 
   it('layer 2 token budgets (per minute, day, month) refuse once spent, resetting at the window end', async () => {
     // The per-minute case must not straddle a minute boundary.
-    const intoMinute = Date.now() % 60_000;
-    if (intoMinute > 57_000) await sleep(60_000 - intoMinute + 50);
+    await awayFromMinuteEdge();
     const cases = [
       { field: 'tpm', windowEnd: () => Math.ceil((Date.now() + 1) / 60_000) * 60 },
       { field: 'tokens_per_day', windowEnd: () => Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate() + 1) / 1000 },
@@ -146,6 +148,7 @@ describe('rate limiting', () => {
   });
 
   it('layer 3: free models answer without a key, under stricter per-IP limits; other models need a key', async () => {
+    await awayFromMinuteEdge();
     const ip = freshIp();
     const first = await call<{ choices: { message: { content: string } }[] }>(stack, 'POST', '/v1/chat/completions', { ip, body: chatBody('anonymous hello') });
     expect(first.status).toBe(200);

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { call, freshIp } from './support/identity';
+import { awayFromMinuteEdge, call, freshIp } from './support/identity';
 import { startStack, type TestStack } from './support/stack';
 
 /** Velocity mode (layer 1) and limiting with Redis down (in-process fallback). */
@@ -24,6 +24,7 @@ describe('velocity mode', () => {
   const status = async () => (await call<Velocity>(stack, 'GET', '/admin/velocity-mode-status', { auth: admin })).json;
 
   it('activates above a 25% error rate, halves IP limits, and lifts after the calm cool-down', async () => {
+    await awayFromMinuteEdge();
     expect(await status()).toMatchObject({ active: false, mode: 'normal' });
     // A burst of failing unauthenticated requests (bad keys → 401).
     const prober = freshIp();
@@ -49,6 +50,7 @@ describe('velocity mode', () => {
     }
     expect(s).toMatchObject({ active: false, mode: 'normal' });
     const fresh = freshIp();
+    await awayFromMinuteEdge();
     for (let i = 0; i < 10; i++) expect((await call(stack, 'GET', '/v1/models', { ip: fresh })).status).toBe(200);
     const normal = await call(stack, 'GET', '/v1/models', { ip: fresh });
     expect(normal.status).toBe(429);
@@ -78,6 +80,7 @@ describe('with Redis down', () => {
   });
 
   it('every layer keeps limiting in process, with the same headers', async () => {
+    await awayFromMinuteEdge();
     const { key, keyId } = await stack.createKey({ plan: 'free' });
     expect((await call(stack, 'PUT', `/user/rate-limits/${keyId}`, { auth: key, body: { rpm: 2 } })).status).toBe(200);
     const body = { model: 'sim/echo', messages: [{ role: 'user', content: 'x' }] };

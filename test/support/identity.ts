@@ -48,6 +48,16 @@ export function freshIp(): string {
   return `fd00:${h.slice(0, 4)}:${h.slice(4, 8)}:${h.slice(8, 12)}:${h.slice(12, 16)}::1`;
 }
 
+/**
+ * Per-minute limits count in windows aligned to the minute, so a test that counts up to a limit
+ * must not straddle a minute boundary (the count would restart half-way). Waits for the next
+ * minute when fewer than `marginMs` are left in this one.
+ */
+export async function awayFromMinuteEdge(marginMs = 5_000): Promise<void> {
+  const left = 60_000 - (Date.now() % 60_000);
+  if (left < marginMs) await new Promise((resolve) => setTimeout(resolve, left + 50));
+}
+
 export function uniqueEmail(tag = 'user'): string {
   return `${tag}-${randomBytes(6).toString('hex')}@example.com`;
 }

@@ -1,10 +1,14 @@
-// Jest global teardown: removes what this run left in the shared brokers (its JetStream streams
-// and Redis keys, all under its own namespace), so test runs never accumulate state.
+// Jest global teardown: removes what this run left in the shared servers (its database, its
+// JetStream streams and Redis keys, all under its own namespace), so test runs never accumulate state.
 import { Bus } from '@gatewayz/bus';
 import { silentLogger } from '@gatewayz/logger';
 import { createRedis } from '@gatewayz/redis';
+import { dropRunDatabase } from './test-database';
 
 export default async function globalTeardown(): Promise<void> {
+  if (process.env.GATEWAYZ_TEST_DATABASE_OWNED === '1' && process.env.DATABASE_URL) {
+    await dropRunDatabase(process.env.DATABASE_URL).catch(() => undefined);
+  }
   const namespace = process.env.GATEWAYZ_NAMESPACE;
   if (!namespace || !namespace.startsWith('gwtest_')) return;
   try {
