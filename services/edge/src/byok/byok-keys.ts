@@ -30,7 +30,13 @@ export class ByokKeys {
 
   async forUser(userId: string): Promise<ProviderKeySecret[]> {
     try {
-      return (await this.cache.fetch(userId)) ?? [];
+      // An invalidation while a read is in flight aborts that read (it may predate the change)
+      // and the cache then answers undefined: read again, so a key stored a moment ago is used.
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const keys = await this.cache.fetch(userId);
+        if (keys !== undefined) return keys;
+      }
+      return (await this.repository.secrets(userId)).keys;
     } catch (err) {
       this.logger.warn('BYOK keys unavailable; continuing without them', { userId, err });
       return [];
