@@ -27,8 +27,12 @@ export async function lastLedgerId(prisma: PrismaClient): Promise<bigint> {
   return r._max.id ?? 0n;
 }
 
-/** Waits until every request id has its usage record (= settled), or throws. */
-export async function waitForSettled(prisma: PrismaClient, requestIds: string[], timeoutMs = 20_000): Promise<void> {
+/**
+ * Waits until every request id has its usage record (= settled), or throws. Suites share the
+ * durable consumer, so an event may have gone to the billing of a stack that was closing: it
+ * is settled after JetStream's ack wait (10 s), which the default timeout covers.
+ */
+export async function waitForSettled(prisma: PrismaClient, requestIds: string[], timeoutMs = 25_000): Promise<void> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const n = await prisma.usageRecord.count({ where: { requestId: { in: requestIds } } });

@@ -20,6 +20,14 @@ export interface UsageConsumerOptions {
 const ms = (millis: number) => millis * 1_000_000;
 
 /**
+ * How long a delivered event may stay unacknowledged before JetStream hands it to another
+ * replica. Short, because events held by a replica that stopped (or whose pull was cut while
+ * messages were on the wire) wait this long to be settled; safe, because settlement is
+ * idempotent (a second delivery while the first is still being written is a no-op).
+ */
+const ACK_WAIT_MS = 10_000;
+
+/**
  * The durable JetStream consumer of usage.recorded. Messages are pulled continuously and
  * settled in batches (whatever arrived while the previous batch was being written, up to
  * `batchSize`), one Postgres transaction per batch; each message is acked only after its batch
@@ -48,8 +56,10 @@ export class UsageConsumer {
         deliver_policy: DeliverPolicy.All,
         filter_subject: this.bus.subject(USAGE_SUBJECT),
         max_ack_pending: 5_000,
-        ack_wait: ms(30_000),
+        ack_wait: ms(ACK_WAIT_MS),
       });
+    } else if (exists.config.ack_wait !== ms(ACK_WAIT_MS)) {
+      await this.bus.jsm.consumers.update(stream, this.options.durable, { ack_wait: ms(ACK_WAIT_MS) });
     }
     this.loops = [this.pull(stream), this.process()];
   }
