@@ -88,7 +88,7 @@ describe('accounts', () => {
 
   it('refuses a disposable email, a duplicate, a weak password, and any field it does not know', async () => {
     const ip = freshIp();
-    const cases: [{ email: string }, number, string | null][] = [
+    const cases: [{ email: string; password: string; role?: string }, number, string | null][] = [
       [{ email: 'someone@mailinator.com', password: 'long enough pw' }, 400, 'email'],
       [{ email: 'not-an-email', password: 'long enough pw' }, 400, 'email'],
       [{ email: uniqueEmail(), password: 'short' }, 400, 'password'],

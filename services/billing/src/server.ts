@@ -148,10 +148,12 @@ export async function startBilling(config: BillingConfig, options: { logger?: Lo
   const shutdown = async (graceMs: number) => {
     await grpc.close(graceMs);
     await ops.close();
-    await bus?.close();
     await jobs.close();
-    await relay.close();
     await stripe?.webhooks.drain();
+    // The relay's last pass publishes while NATS is still connected (rows it locked would
+    // otherwise wait for its publish timeout before another replica could send them).
+    await relay.close();
+    await bus?.close();
     await prisma.$disconnect();
     await pool.end();
     await holds.end();

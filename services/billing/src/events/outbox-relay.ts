@@ -12,6 +12,7 @@ export class OutboxRelay {
   private running: Promise<void> | undefined;
   private again = false;
   private failures = 0;
+  private closed = false;
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -27,6 +28,7 @@ export class OutboxRelay {
   }
 
   poke(): void {
+    if (this.closed) return; // rows written from now on are another replica's (or the next start's)
     if (this.running) {
       this.again = true;
       return;
@@ -67,6 +69,7 @@ export class OutboxRelay {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     if (this.timer) clearInterval(this.timer);
     await this.running;
   }
