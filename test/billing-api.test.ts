@@ -12,6 +12,11 @@ type Json = Record<string, any>;
 describe('billing API', () => {
   let stack: TestStack;
   let reader: StreamReader;
+  /** When the running test began: event reads start there (StreamReader.messages). */
+  let testStart = new Date();
+  beforeEach(() => {
+    testStart = new Date();
+  });
   let admin: { key: string; userId: string };
 
   beforeAll(async () => {
@@ -53,7 +58,7 @@ describe('billing API', () => {
       await waitFor(async () => (await stack.prisma.billingAccount.count({ where: { userId: { in: [partner.userId, plain.userId] }, registeredAt: { not: null } } })) === 2, 'registrations');
       expect(await api<Json>(stack.url, partner.key, 'GET', '/user/balance')).toMatchObject({ body: { plan: 'pro', plan_source: 'trial', allowance: 100, daily_limit: 20, trial: { partner_code: 'REDBEARD', credit: 100 } } });
       expect(await api<Json>(stack.url, plain.key, 'GET', '/user/balance')).toMatchObject({ body: { plan: 'free', allowance: 5, trial: { partner_code: null } } });
-      await waitFor(async () => (await reader.messages('EVENTS', 'billing.plan.changed')).some((m) => m.json.userId === partner.userId && m.json.plan === 'pro'), 'PlanChanged pro');
+      await waitFor(async () => (await reader.messages('EVENTS', 'billing.plan.changed', testStart)).some((m) => m.json.userId === partner.userId && m.json.plan === 'pro'), 'PlanChanged pro');
     });
 
     it('a registration event after a lazy opening still applies the partner trial and the referral', async () => {
@@ -278,7 +283,7 @@ describe('billing API', () => {
       const { userId } = await stack.createKey({ billing: 'trial' });
       const r = await api<Json>(stack.url, admin.key, 'POST', '/admin/assign-plan', { user_id: userId, plan: 'pro', reason: 'sales deal' });
       expect(r.body).toMatchObject({ plan: 'pro', plan_source: 'admin', allowance: 50 });
-      await waitFor(async () => (await reader.messages('EVENTS', 'billing.plan.changed')).some((m) => m.json.userId === userId && m.json.plan === 'pro'), 'PlanChanged');
+      await waitFor(async () => (await reader.messages('EVENTS', 'billing.plan.changed', testStart)).some((m) => m.json.userId === userId && m.json.plan === 'pro'), 'PlanChanged');
       const m = await api<Json>(stack.url, admin.key, 'GET', '/admin/monitor');
       expect(m.status).toBe(200);
       expect(m.body.users.total).toBeGreaterThan(1);

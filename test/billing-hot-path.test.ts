@@ -19,6 +19,11 @@ describe('billing on the inference hot path', () => {
   let stack: TestStack;
   let upstream: FakeUpstream;
   let reader: StreamReader;
+  /** When the running test began: event reads start there (StreamReader.messages). */
+  let testStart = new Date();
+  beforeEach(() => {
+    testStart = new Date();
+  });
 
   beforeAll(async () => {
     upstream = await fakeOpenAI();
@@ -199,10 +204,10 @@ describe('billing on the inference hot path', () => {
     expect((await chat(stack.url, low.key, BODY)).status).toBe(200);
     expect((await chat(stack.url, depleted.key, BODY)).status).toBe(200);
     expect((await chat(stack.url, depleted.key, BODY)).status).toBe(402);
-    await waitFor(async () => (await reader.messages('EVENTS', 'billing.credits.low')).some((m) => m.json.userId === low.userId), 'credits.low');
-    await waitFor(async () => (await reader.messages('EVENTS', 'billing.credits.depleted')).some((m) => m.json.userId === depleted.userId), 'credits.depleted');
-    const lowEvent = (await reader.messages('EVENTS', 'billing.credits.low')).find((m) => m.json.userId === low.userId)!;
+    await waitFor(async () => (await reader.messages('EVENTS', 'billing.credits.low', testStart)).some((m) => m.json.userId === low.userId), 'credits.low');
+    await waitFor(async () => (await reader.messages('EVENTS', 'billing.credits.depleted', testStart)).some((m) => m.json.userId === depleted.userId), 'credits.depleted');
+    const lowEvent = (await reader.messages('EVENTS', 'billing.credits.low', testStart)).find((m) => m.json.userId === low.userId)!;
     expect(lowEvent.json).toMatchObject({ availableMicros: '1000000', thresholdMicros: '1000000' });
-    expect((await reader.messages('EVENTS', 'billing.credits.low')).some((m) => m.json.userId === depleted.userId)).toBe(false);
+    expect((await reader.messages('EVENTS', 'billing.credits.low', testStart)).some((m) => m.json.userId === depleted.userId)).toBe(false);
   });
 });

@@ -12,6 +12,11 @@ describe('billing: Stripe checkout, subscriptions and webhooks', () => {
   let stripe: FakeStripe;
   let stack: TestStack;
   let reader: StreamReader;
+  /** When the running test began: event reads start there (StreamReader.messages). */
+  let testStart = new Date();
+  beforeEach(() => {
+    testStart = new Date();
+  });
 
   beforeAll(async () => {
     stripe = await fakeStripe();
@@ -140,8 +145,12 @@ describe('billing: Stripe checkout, subscriptions and webhooks', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect((await stack.prisma.billingAccount.findUniqueOrThrow({ where: { userId } })).plan).toBe('free');
 
-    await waitFor(async () => (await reader.messages('EVENTS', 'billing.plan.changed')).filter((m) => m.json.userId === userId).length >= 4, 'PlanChanged events');
-    const plans = (await reader.messages('EVENTS', 'billing.plan.changed')).filter((m) => m.json.userId === userId).map((m) => m.json.plan);
+    let seen: unknown[] = [];
+    await waitFor(async () => (seen = (await reader.messages('EVENTS', 'billing.plan.changed', testStart)).filter((m) => m.json.userId === userId).map((m) => m.json.plan)).length >= 4, 'PlanChanged events').catch(async (err: Error) => {
+      const outbox = await stack.prisma.$queryRawUnsafe<unknown[]>(`SELECT id, subject, msg_id FROM billing_outbox`);
+      throw new Error(`${err.message}; seen ${JSON.stringify(seen)}; outbox ${JSON.stringify(outbox, (_, v) => (typeof v === 'bigint' ? String(v) : v))}`);
+    });
+    const plans = (await reader.messages('EVENTS', 'billing.plan.changed', testStart)).filter((m) => m.json.userId === userId).map((m) => m.json.plan);
     expect(plans).toEqual(['pro', 'enterprise', 'starter', 'free']);
   });
 

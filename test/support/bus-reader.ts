@@ -14,13 +14,16 @@ export class StreamReader {
   /**
    * Every message on `subject` (without namespace) in `stream`, in stream order, decoded as
    * JSON: through a short-lived filtered consumer (one fetch, however long the stream).
+   * `since`: only messages stored from then on. The run's suites all write to these streams
+   * (every test user's plan assignment is a billing.plan.changed), so a test that waits for its
+   * own events reads from its own start rather than the whole run's history each time.
    */
-  async messages(stream: string, subject: string): Promise<{ json: Record<string, JsonValue>; msgId: string | undefined }[]> {
+  async messages(stream: string, subject: string, since?: Date): Promise<{ json: Record<string, JsonValue>; msgId: string | undefined }[]> {
     const name = this.bus.streamName(stream);
     if (!(await this.bus.jsm.streams.info(name).catch(() => undefined))) return [];
     const info = await this.bus.jsm.consumers.add(name, {
       ack_policy: AckPolicy.None,
-      deliver_policy: DeliverPolicy.All,
+      ...(since ? { deliver_policy: DeliverPolicy.StartTime, opt_start_time: new Date(since.getTime() - 1_000).toISOString() } : { deliver_policy: DeliverPolicy.All }),
       filter_subject: this.bus.subject(subject),
       inactive_threshold: 30_000_000_000,
     });

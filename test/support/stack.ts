@@ -85,6 +85,10 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
     // circuit breakers and health-based promotion stay out of the way unless a test turns them
     // on (test/circuit-breakers.test.ts, test/health-routing.test.ts do, in their own namespace).
     BREAKER_FAILURE_THRESHOLD: '10000',
+    // The services share the test's process (and a jest worker's event loop, which can stall for
+    // a few hundred milliseconds under load): a reply read late must not count as Redis being
+    // down, which would move breakers and counters to the in-process fallback mid-test.
+    REDIS_COMMAND_TIMEOUT_MS: '3000',
     ROUTING_PROMOTION_THRESHOLD: '0',
     ...options.env,
   };

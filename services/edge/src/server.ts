@@ -41,7 +41,7 @@ export async function startEdge(config: EdgeConfig, options: { logger?: Logger }
   const registry = createRegistry('edge');
   const catalogSlugs = loadCatalogFile().providers.map((p) => p.slug);
   const prisma = createPrisma({ url: config.DATABASE_URL, poolSize: 10 });
-  const redis = createRedis(config.REDIS_URL, { name: 'edge' });
+  const redis = createRedis(config.REDIS_URL, { name: 'edge', commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS });
   const fernet = new Fernet(config.API_KEY_ENCRYPTION_KEYS.split(','));
   const repository = new ApiKeyRepository(prisma, config.API_KEY_HMAC_SECRET, fernet);
   const authenticator = new ApiKeyAuthenticator(repository, config.API_KEY_HMAC_SECRET, {

@@ -32,7 +32,7 @@ export function startBreakers(a: {
     labelNames: ['provider', 'model', 'from_state', 'to_state'] as const,
     registers: [a.registry],
   });
-  const redis = createRedis(config.REDIS_URL, { name: 'provider-proxy-breakers' });
+  const redis = createRedis(config.REDIS_URL, { name: 'provider-proxy-breakers', commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS });
   let warned = false;
   const breakers = new CircuitBreakers({
     policy: {

@@ -30,7 +30,7 @@ export async function startRouting(config: RoutingConfig, options: { logger?: Lo
   const logger = options.logger ?? createLogger({ service: 'routing', level: config.LOG_LEVEL });
   const registry = createRegistry('routing');
   const prisma = createPrisma({ url: config.DATABASE_URL, poolSize: 4 });
-  const redis = createRedis(config.REDIS_URL, { name: 'routing' });
+  const redis = createRedis(config.REDIS_URL, { name: 'routing', commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS });
   const directory = new ProviderDirectory(options.env ?? process.env);
   const rules = RoutingRules.load();
   const store = new CatalogStore(prisma, loadCatalogFile().aliases, (slug) => directory.isEnabled(slug), logger, (p, id) => rules.transformNative(p, id));
