@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Writable } from 'node:stream';
 import { generateFernetKey } from '@gatewayz/crypto';
-import { createPrisma, type PrismaClient, type Role } from '@gatewayz/db';
+import { seedCatalog } from '@gatewayz/catalog';
+import { createPrisma, ensureDatabase, migrate, type PrismaClient, type Role } from '@gatewayz/db';
 import { createLogger, silentLogger, type Logger } from '@gatewayz/logger';
 import type { PlanSlug } from '@gatewayz/plans';
 import { loadBillingConfig } from '../../services/billing/src/config';
@@ -61,7 +62,26 @@ export interface StackOptions {
 const SECRET = randomBytes(32).toString('hex');
 const FERNET_KEY = generateFernetKey();
 
+/**
+ * A namespace is a deployment, and a deployment has its own database: a stack in a sub-namespace
+ * of the run (`<run>:<name>`) gets the database `<run's>_<name>`, migrated and seeded, unless the
+ * test names one. Sharing the run's database would let its billing and edge relay the shared
+ * outbox tables' rows to the sub-namespace's streams, where the run's other suites never see them.
+ */
+async function databaseFor(namespace: string | undefined): Promise<string | undefined> {
+  const run = process.env.GATEWAYZ_NAMESPACE!;
+  if (!namespace || namespace === run) return undefined;
+  if (!namespace.startsWith(`${run}:`)) throw new Error(`a test stack's namespace must be the run's or a sub-namespace of it: ${namespace}`);
+  const url = new URL(process.env.DATABASE_URL!);
+  url.pathname = `${url.pathname}_${namespace.slice(run.length + 1).replace(/[^a-z0-9]+/gi, '_').toLowerCase()}`;
+  await ensureDatabase(url.toString());
+  await migrate(url.toString());
+  await seedCatalog(url.toString());
+  return url.toString();
+}
+
 export async function startStack(options: StackOptions = {}): Promise<TestStack> {
+  const ownDatabase = options.env?.DATABASE_URL ? undefined : await databaseFor(options.env?.GATEWAYZ_NAMESPACE);
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
     SIM_FIRST_TOKEN_MS: '0',
@@ -91,6 +111,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
     REDIS_COMMAND_TIMEOUT_MS: '3000',
     ROUTING_PROMOTION_THRESHOLD: '0',
     ...options.env,
+    ...(ownDatabase ? { DATABASE_URL: ownDatabase } : {}),
   };
   const logger = (service: string): Logger =>
     options.logStream ? createLogger({ service, level: 'debug', stream: options.logStream }) : silentLogger();

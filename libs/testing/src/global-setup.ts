@@ -5,11 +5,11 @@
 import { randomBytes } from 'node:crypto';
 import { ensureDatabase, migrate } from '@gatewayz/db';
 import { seedCatalog } from '@gatewayz/catalog';
-import { createRunDatabase } from './test-database';
+import { createRunDatabase, newRunId } from './test-database';
 
 export default async function globalSetup(): Promise<void> {
   // Random, not the pid: a run that was killed before its teardown leaves keys behind, and pids repeat.
-  const run = randomBytes(5).toString('hex');
+  const run = newRunId(randomBytes(4).toString('hex'));
   if (!process.env.DATABASE_URL) {
     process.env.DATABASE_URL = await createRunDatabase(run);
     process.env.GATEWAYZ_TEST_DATABASE_OWNED = '1';
