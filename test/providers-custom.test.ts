@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import OpenAI from 'openai';
+import { Fernet } from '@gatewayz/crypto';
 import { fakeOpenAI, type FakeUpstream } from '@gatewayz/testing';
 import { startStack, type TestStack } from './support/stack';
 import { collect } from './support/provider-scenarios';
@@ -88,8 +89,8 @@ describe('custom providers registered by an admin', () => {
     expect(JSON.stringify(view)).not.toContain(UPSTREAM_KEY);
 
     const row = await stack.prisma.providerCredential.findUniqueOrThrow({ where: { providerSlug: SLUG } });
-    expect(row.apiKeyEncrypted).toBeTruthy();
     expect(row.apiKeyEncrypted).not.toContain(UPSTREAM_KEY);
+    expect(new Fernet(stack.env.API_KEY_ENCRYPTION_KEYS!.split(',')).decrypt(row.apiKeyEncrypted!)).toBe(UPSTREAM_KEY);
 
     expect(await servable(MODEL)).toBe(true);
     const out = await collect(await client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'hello acme' }], stream: true, stream_options: { include_usage: true } }));
