@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { seedCatalog } from '@gatewayz/catalog';
-import { ensureDatabase, migrate } from '@gatewayz/db';
 import { balances, chat, lastLedgerId, ledgerSum, waitForSettled } from './support/billing';
 import { OwnNatsServer } from './support/nats-server';
-import { startStack, type TestStack } from './support/stack';
+import { ownDatabase, startStack, type TestStack } from './support/stack';
 
 jest.setTimeout(180_000);
 
@@ -20,12 +18,7 @@ describe('billing resilience: settlement survives NATS and billing restarts', ()
     nats = await OwnNatsServer.start();
     // A database of its own too: this stack's billing publishes its outbox to its own NATS, and
     // must not take other test files' events (sharing one database) away from theirs.
-    const url = new URL(process.env.DATABASE_URL!);
-    url.pathname = `${url.pathname}_resilience`;
-    await ensureDatabase(url.toString());
-    await migrate(url.toString());
-    await seedCatalog(url.toString());
-    stack = await startStack({ env: { NATS_URL: nats.url, DATABASE_URL: url.toString() } });
+    stack = await startStack({ env: { NATS_URL: nats.url, DATABASE_URL: await ownDatabase('resilience') } });
   });
 
   afterAll(async () => {

@@ -63,21 +63,29 @@ const SECRET = randomBytes(32).toString('hex');
 const FERNET_KEY = generateFernetKey();
 
 /**
+ * A database of its own for a stack, beside the run's (`<run's>_<name>`), migrated and seeded.
+ * Its outbox tables are relayed only by that stack's services.
+ */
+export async function ownDatabase(name: string): Promise<string> {
+  const url = new URL(process.env.DATABASE_URL!);
+  url.pathname = `${url.pathname}_${name.replace(/[^a-z0-9]+/gi, '_').toLowerCase()}`;
+  await ensureDatabase(url.toString());
+  await migrate(url.toString());
+  await seedCatalog(url.toString());
+  return url.toString();
+}
+
+/**
  * A namespace is a deployment, and a deployment has its own database: a stack in a sub-namespace
- * of the run (`<run>:<name>`) gets the database `<run's>_<name>`, migrated and seeded, unless the
- * test names one. Sharing the run's database would let its billing and edge relay the shared
- * outbox tables' rows to the sub-namespace's streams, where the run's other suites never see them.
+ * of the run (`<run>:<name>`) gets `ownDatabase(<name>)` unless the test names one. Sharing the
+ * run's database would let its billing and edge relay the shared outbox tables' rows to the
+ * sub-namespace's streams, where the run's other suites never see them.
  */
 async function databaseFor(namespace: string | undefined): Promise<string | undefined> {
   const run = process.env.GATEWAYZ_NAMESPACE!;
   if (!namespace || namespace === run) return undefined;
   if (!namespace.startsWith(`${run}:`)) throw new Error(`a test stack's namespace must be the run's or a sub-namespace of it: ${namespace}`);
-  const url = new URL(process.env.DATABASE_URL!);
-  url.pathname = `${url.pathname}_${namespace.slice(run.length + 1).replace(/[^a-z0-9]+/gi, '_').toLowerCase()}`;
-  await ensureDatabase(url.toString());
-  await migrate(url.toString());
-  await seedCatalog(url.toString());
-  return url.toString();
+  return ownDatabase(namespace.slice(run.length + 1));
 }
 
 export async function startStack(options: StackOptions = {}): Promise<TestStack> {
